@@ -1,0 +1,81 @@
+/**
+ * Every setting the engine reads from the environment, in one place.
+ * The README's "Environment variables" table mirrors this file.
+ */
+export interface Config {
+  databaseUrl: string;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** Temporal Cloud / mTLS: client certificate and key paths, or an API key. */
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    apiKey?: string;
+  };
+  api: { host: string; port: number; bodyLimitBytes: number };
+  carrier: {
+    sandboxUrl: string;
+    sandboxApiKey: string;
+    /** Secret per carrier name for webhook signatures, from CARRIER_WEBHOOK_SECRET_<NAME>. */
+    webhookSecrets: Record<string, string>;
+    webhookToleranceSeconds: number;
+  };
+  fulfillment: {
+    /** A shipment not delivered this many hours after its label is flagged overdue. */
+    deliveryDeadlineHours: number;
+    /** Backordered orders without their own deadline wait this many hours for stock. */
+    backorderWaitHours: number;
+  };
+}
+
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/oms';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: env.TEMPORAL_TASK_QUEUE || 'oms',
+      tlsCertPath: env.TEMPORAL_TLS_CERT_PATH || undefined,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH || undefined,
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+    },
+    api: {
+      host: env.API_HOST || '0.0.0.0',
+      port: intFrom(env, 'API_PORT', 3000),
+      bodyLimitBytes: intFrom(env, 'API_BODY_LIMIT_BYTES', 1024 * 1024),
+    },
+    carrier: {
+      sandboxUrl: env.CARRIER_SANDBOX_URL || 'http://127.0.0.1:3100',
+      sandboxApiKey: env.CARRIER_SANDBOX_API_KEY || 'sandbox-carrier-dev-key',
+      webhookSecrets: webhookSecretsFrom(env),
+      webhookToleranceSeconds: intFrom(env, 'CARRIER_WEBHOOK_TOLERANCE_SECONDS', 300),
+    },
+    fulfillment: {
+      deliveryDeadlineHours: intFrom(env, 'DELIVERY_DEADLINE_HOURS', 120),
+      backorderWaitHours: intFrom(env, 'BACKORDER_WAIT_HOURS', 14 * 24),
+    },
+  };
+}
+
+/** CARRIER_WEBHOOK_SECRET_SANDBOX=abc gives { sandbox: 'abc' }; the sandbox has a development default. */
+function webhookSecretsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
+  const secrets: Record<string, string> = { sandbox: 'sandbox-webhook-dev-secret' };
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^CARRIER_WEBHOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
+    if (match && value) secrets[match[1].toLowerCase()] = value;
+  }
+  return secrets;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { Client, Connection, ConnectionOptions } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal as proto } from '@temporalio/proto';
+import type { Config } from './config';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+type TemporalConfig = Config['temporal'];
+
+function connectionOptions(config: TemporalConfig): ConnectionOptions & { apiKey?: string } {
+  const tls =
+    config.tlsCertPath && config.tlsKeyPath
+      ? { clientCertPair: { crt: fs.readFileSync(config.tlsCertPath), key: fs.readFileSync(config.tlsKeyPath) } }
+      : config.apiKey
+        ? true
+        : undefined;
+  return { address: config.address, tls, apiKey: config.apiKey };
+}
+
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(config));
+  return new Client({ connection, namespace: config.namespace });
+}
+
+export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config));
+}
+
+const INDEXED_TYPE: Record<SearchAttributeType, proto.api.enums.v1.IndexedValueType> = {
+  [SearchAttributeType.TEXT]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  [SearchAttributeType.KEYWORD]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.DOUBLE]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  [SearchAttributeType.BOOL]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  [SearchAttributeType.DATETIME]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  [SearchAttributeType.KEYWORD_LIST]: proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/** Registers the engine's search attributes on the namespace; attributes already there are left alone. */
+export async function ensureSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  keys: typeof ALL_SEARCH_ATTRIBUTES = ALL_SEARCH_ATTRIBUTES,
+): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  const missing = keys.filter((key) => !known.has(key.name));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type as SearchAttributeType]])),
+  });
+}

@@ -1,0 +1,74 @@
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Knex } from 'knex';
+import type { OrderInput, WakeBackordersInput } from '../workflows/definitions';
+import { orderWorkflowId, receiptWorkflowId } from '../workflows/definitions';
+import { ChannelKey, CustomerIdKey, OrderStatusKey, SkusKey } from '../workflows/search-attributes';
+
+/**
+ * Starting a workflow for a row the API already committed. Safe to call any number of times:
+ * the workflow id is the business id, so a second start finds the first and changes nothing.
+ * The API calls these right after its transaction; the worker's sweep calls them for rows a
+ * crash left without a workflow.
+ */
+export async function startOrderWorkflow(client: Client, taskQueue: string, db: Knex, orderId: string): Promise<void> {
+  const input = await orderInputFromDb(db, orderId);
+  try {
+    await client.workflow.start('orderWorkflow', {
+      taskQueue,
+      workflowId: orderWorkflowId(orderId),
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: OrderStatusKey, value: 'ACCEPTED' },
+        { key: CustomerIdKey, value: input.customerId },
+        { key: ChannelKey, value: input.channel },
+        { key: SkusKey, value: input.lines.map((line) => line.sku) },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await db('orders').where({ id: orderId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
+}
+
+export async function startWakeBackorders(client: Client, taskQueue: string, db: Knex, receiptId: string): Promise<void> {
+  const receipt = await db('receipts').where({ id: receiptId }).first();
+  if (!receipt) throw new Error(`receipt ${receiptId} not found`);
+  const skus = [...new Set((receipt.lines as { sku: string }[]).map((line) => line.sku))].sort();
+  const input: WakeBackordersInput = { receiptId, skus };
+  try {
+    await client.workflow.start('wakeBackordersWorkflow', {
+      taskQueue,
+      workflowId: receiptWorkflowId(receiptId),
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await db('receipts').where({ id: receiptId }).whereNull('wake_started_at').update({ wake_started_at: db.fn.now() });
+}
+
+async function orderInputFromDb(db: Knex, orderId: string): Promise<OrderInput> {
+  const order = await db('orders').where({ id: orderId }).first();
+  if (!order) throw new Error(`order ${orderId} not found`);
+  const lines = await db('order_lines').where({ order_id: orderId }).orderBy('line_no');
+  return {
+    orderId,
+    customerId: order.customer_id,
+    channel: order.channel,
+    currency: order.currency,
+    lines: lines.map((line) => ({
+      lineNo: line.line_no,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents: line.unit_price_cents,
+    })),
+    shippingCents: order.shipping_cents,
+    totalCents: order.total_cents,
+    backorderPolicy: order.backorder_policy,
+    backorderDeadline: new Date(order.backorder_deadline).toISOString(),
+    captureMode: order.capture_mode,
+  };
+}

@@ -1,0 +1,7 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { dropDatabase } from './helpers/drop-database';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { temporalEnv?: TestWorkflowEnvironment }).temporalEnv?.teardown();
+  if (process.env.DATABASE_URL) await dropDatabase(process.env.DATABASE_URL);
+}

@@ -1,0 +1,18 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Search attributes ops filter on in the Temporal UI, e.g. OrderStatus="BACKORDERED". */
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const ChannelKey = defineSearchAttributeKey('Channel', SearchAttributeType.KEYWORD);
+export const SkusKey = defineSearchAttributeKey('Skus', SearchAttributeType.KEYWORD_LIST);
+export const ShipmentStatusKey = defineSearchAttributeKey('ShipmentStatus', SearchAttributeType.KEYWORD);
+export const ShipmentOverdueKey = defineSearchAttributeKey('ShipmentOverdue', SearchAttributeType.BOOL);
+
+export const ALL_SEARCH_ATTRIBUTES = [
+  OrderStatusKey,
+  CustomerIdKey,
+  ChannelKey,
+  SkusKey,
+  ShipmentStatusKey,
+  ShipmentOverdueKey,
+];
