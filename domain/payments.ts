@@ -32,17 +32,15 @@ export interface PaymentTotals {
 }
 
 /**
- * Money to give back once nothing more will ship.
- * on_shipment: captures happened per shipped parcel, so the unused rest of the authorization is voided.
- * on_order: everything was captured up front, so what did not ship is refunded.
+ * Money to give back once nothing more will ship: the uncaptured rest of the authorization is
+ * voided, and with on_order capture (everything charged up front) what did not ship is refunded.
  */
 export function settlement(
   totals: PaymentTotals,
   shippedValueCents: number,
   captureMode: CaptureMode,
 ): { voidCents: number; refundCents: number } {
-  if (captureMode === 'on_order') {
-    return { voidCents: 0, refundCents: Math.max(0, totals.captured - totals.refunded - shippedValueCents) };
-  }
-  return { voidCents: Math.max(0, totals.authorized - totals.captured - totals.voided), refundCents: 0 };
+  const voidCents = Math.max(0, totals.authorized - totals.captured - totals.voided);
+  const refundCents = captureMode === 'on_order' ? Math.max(0, totals.captured - totals.refunded - shippedValueCents) : 0;
+  return { voidCents, refundCents };
 }

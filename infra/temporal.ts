@@ -38,17 +38,19 @@ const INDEXED_TYPE: Record<SearchAttributeType, proto.api.enums.v1.IndexedValueT
 };
 
 /** Registers the engine's search attributes on the namespace; attributes already there are left alone. */
-export async function ensureSearchAttributes(
-  connection: Connection,
-  namespace: string,
-  keys: typeof ALL_SEARCH_ATTRIBUTES = ALL_SEARCH_ATTRIBUTES,
-): Promise<void> {
+export async function ensureSearchAttributes(client: Client): Promise<void> {
+  const connection = client.connection as Connection;
+  const { namespace } = client.options;
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
-  const missing = keys.filter((key) => !known.has(key.name));
-  if (missing.length === 0) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type as SearchAttributeType]])),
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  if (missing.length > 0) await addSearchAttributes(client, missing);
+}
+
+/** The time-skipping test server can add search attributes but not list them. */
+export async function addSearchAttributes(client: Client, keys = ALL_SEARCH_ATTRIBUTES): Promise<void> {
+  await (client.connection as Connection).operatorService.addSearchAttributes({
+    namespace: client.options.namespace,
+    searchAttributes: Object.fromEntries(keys.map((key) => [key.name, INDEXED_TYPE[key.type as SearchAttributeType]])),
   });
 }

@@ -1,1 +1,3 @@
-export {};
+export { orderWorkflow } from './order';
+export { shipmentWorkflow } from './shipment';
+export { wakeBackordersWorkflow } from './wake-backorders';

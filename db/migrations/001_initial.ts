@@ -173,6 +173,7 @@ export async function up(db: Knex): Promise<void> {
     t.string('label_id', 64);
     t.text('label_url');
     t.integer('label_cost_cents');
+    t.timestamp('label_voided_at', { useTz: true });
     t.boolean('overdue').notNullable().defaultTo(false);
     t.timestamp('delivery_deadline', { useTz: true });
     t.timestamp('picked_at', { useTz: true });
@@ -262,6 +263,8 @@ export async function up(db: Knex): Promise<void> {
     t.string('status', 16).notNullable();
     t.string('decline_code', 64);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
+    t.index(['reference']);
+    t.index(['authorization_id']);
   });
 }
 

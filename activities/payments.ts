@@ -1,0 +1,118 @@
+import type { Knex } from 'knex';
+import { PaymentTotals, settlement } from '../domain/payments';
+import type { CaptureMode } from '../domain/types';
+import type { PaymentGateway } from '../payments/gateway';
+
+const field = { authorization: 'authorized', capture: 'captured', void: 'voided', refund: 'refunded' } as const;
+
+export type AuthorizationOutcome =
+  | { approved: true; authorizationId: string; amountCents: number }
+  | { approved: false; declineCode: string; message: string };
+
+/**
+ * Every money movement is recorded in `payments` under the same idempotency key it was sent to
+ * the gateway with: a retry after a crash finds the row (or the gateway's first answer) and
+ * never moves money twice.
+ */
+export function paymentActivities(db: Knex, gateway: PaymentGateway) {
+  async function authorizationOf(orderId: string): Promise<{ id: string; currency: string }> {
+    const row = await db('payments').where({ order_id: orderId, kind: 'authorization', status: 'succeeded' }).first();
+    if (!row) throw new Error(`order ${orderId} has no approved authorization`);
+    return { id: row.gateway_reference, currency: row.currency };
+  }
+
+  async function move(
+    kind: 'capture' | 'void' | 'refund',
+    input: { orderId: string; shipmentId?: string; amountCents: number; idempotencyKey: string },
+  ): Promise<void> {
+    if (input.amountCents <= 0) return;
+    if (await db('payments').where({ idempotency_key: input.idempotencyKey }).first()) return;
+    const authorization = await authorizationOf(input.orderId);
+    const request = { idempotencyKey: input.idempotencyKey, authorizationId: authorization.id, amountCents: input.amountCents };
+    const result =
+      kind === 'capture' ? await gateway.capture(request) : kind === 'void' ? await gateway.void(request) : await gateway.refund(request);
+    await db('payments')
+      .insert({
+        order_id: input.orderId,
+        shipment_id: input.shipmentId ?? null,
+        kind,
+        status: 'succeeded',
+        amount_cents: input.amountCents,
+        currency: authorization.currency,
+        gateway_reference: result.reference,
+        idempotency_key: input.idempotencyKey,
+      })
+      .onConflict('idempotency_key')
+      .ignore();
+  }
+
+  return {
+    async authorizePayment(input: { orderId: string; amountCents: number; currency: string }): Promise<AuthorizationOutcome> {
+      const idempotencyKey = `authorize:${input.orderId}`;
+      let row = await db('payments').where({ idempotency_key: idempotencyKey }).first();
+      if (!row) {
+        const order = await db('orders').where({ id: input.orderId }).first('payment_token');
+        const result = await gateway.authorize({
+          idempotencyKey,
+          reference: input.orderId,
+          amountCents: input.amountCents,
+          currency: input.currency,
+          paymentToken: order.payment_token,
+        });
+        await db('payments')
+          .insert({
+            order_id: input.orderId,
+            kind: 'authorization',
+            status: result.approved ? 'succeeded' : 'declined',
+            amount_cents: input.amountCents,
+            currency: input.currency,
+            gateway_reference: result.approved ? result.authorizationId : null,
+            decline_code: result.approved ? null : result.declineCode,
+            idempotency_key: idempotencyKey,
+          })
+          .onConflict('idempotency_key')
+          .ignore();
+        row = await db('payments').where({ idempotency_key: idempotencyKey }).first();
+      }
+      return row.status === 'succeeded'
+        ? { approved: true, authorizationId: row.gateway_reference, amountCents: row.amount_cents }
+        : { approved: false, declineCode: row.decline_code, message: `payment declined: ${row.decline_code}` };
+    },
+
+    /** Captures a shipment's share (key per shipment) or the whole order (key per order). */
+    async capturePayment(input: { orderId: string; shipmentId?: string; amountCents: number }): Promise<void> {
+      const idempotencyKey = `capture:${input.shipmentId ?? input.orderId}`;
+      await move('capture', { ...input, idempotencyKey });
+    },
+
+    /**
+     * Gives back what will not be charged once nothing more will ship: voids the rest of the
+     * authorization, or refunds what was captured up front for goods that never left.
+     * Amounts come from the recorded payments, so calling it again gives back nothing twice.
+     */
+    async settlePayment(input: {
+      orderId: string;
+      captureMode: CaptureMode;
+      shippedValueCents: number;
+      settlementNo: number;
+    }): Promise<{ voidedCents: number; refundedCents: number }> {
+      const rows: { kind: keyof typeof field; cents: number }[] = await db('payments')
+        .where({ order_id: input.orderId, status: 'succeeded' })
+        .select('kind')
+        .sum({ cents: 'amount_cents' })
+        .groupBy('kind');
+      const totals: PaymentTotals = { authorized: 0, captured: 0, voided: 0, refunded: 0 };
+      for (const row of rows) totals[field[row.kind]] = Number(row.cents);
+      if (totals.authorized === 0) return { voidedCents: 0, refundedCents: 0 };
+
+      const { voidCents, refundCents } = settlement(totals, input.shippedValueCents, input.captureMode);
+      await move('void', { orderId: input.orderId, amountCents: voidCents, idempotencyKey: `void:${input.orderId}:${input.settlementNo}` });
+      await move('refund', {
+        orderId: input.orderId,
+        amountCents: refundCents,
+        idempotencyKey: `refund:${input.orderId}:${input.settlementNo}`,
+      });
+      return { voidedCents: voidCents, refundedCents: refundCents };
+    },
+  };
+}

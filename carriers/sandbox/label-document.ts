@@ -1,0 +1,122 @@
+import type { Address } from '../../domain/types';
+
+export interface LabelDocument {
+  labelId: string;
+  trackingNumber: string;
+  service: string;
+  reference: string;
+  from: Address;
+  to: Address;
+  createdAt: Date;
+}
+
+/** A 4x6 inch shipping label in points, the size thermal label printers take. */
+const PAGE = { width: 288, height: 432 };
+const MARGIN = 18;
+
+/**
+ * Renders the label as a one-page PDF with the two standard Helvetica fonts, written by hand:
+ * a label needs only positioned text and rules, not a PDF library.
+ */
+export function renderLabelPdf(label: LabelDocument): Buffer {
+  const page = new PageContent();
+  let y = PAGE.height - 34;
+  page.text('SANDBOX CARRIER', MARGIN, y, 'bold', 15);
+  page.textRight(label.service.toUpperCase(), PAGE.width - MARGIN, y, 'bold', 15);
+  y -= 14;
+  page.rule(y);
+
+  y -= 14;
+  page.text('FROM', MARGIN, y, 'bold', 7);
+  for (const line of addressLines(label.from)) {
+    page.text(line, MARGIN + 40, y, 'regular', 8);
+    y -= 10;
+  }
+  y -= 2;
+  page.rule(y);
+
+  y -= 16;
+  page.text('SHIP TO', MARGIN, y, 'bold', 7);
+  for (const line of addressLines(label.to)) {
+    page.text(line, MARGIN + 40, y, 'bold', 12);
+    y -= 15;
+  }
+  y -= 2;
+  page.rule(y);
+
+  y -= 16;
+  page.text('TRACKING NUMBER', MARGIN, y, 'bold', 7);
+  y -= 26;
+  page.text(label.trackingNumber, MARGIN, y, 'bold', 22);
+  y -= 12;
+  page.rule(y);
+
+  y -= 16;
+  page.text(`Reference: ${label.reference}`, MARGIN, y, 'regular', 8);
+  y -= 11;
+  page.text(`Label: ${label.labelId}`, MARGIN, y, 'regular', 8);
+  y -= 11;
+  page.text(`Created: ${label.createdAt.toISOString()}`, MARGIN, y, 'regular', 8);
+  page.text('Sandbox label: not valid for shipping', MARGIN, MARGIN, 'regular', 7);
+
+  return assemblePdf(page.toString());
+}
+
+function addressLines(address: Address): string[] {
+  const cityLine = [address.city, address.region, address.postalCode].filter(Boolean).join(' ');
+  return [address.name, address.line1, address.line2, cityLine, address.country].filter((line): line is string => Boolean(line));
+}
+
+type FontWeight = 'regular' | 'bold';
+const FONT_RESOURCE: Record<FontWeight, string> = { regular: '/F1', bold: '/F2' };
+
+class PageContent {
+  private readonly operators: string[] = [];
+
+  text(value: string, x: number, y: number, weight: FontWeight, size: number): void {
+    this.operators.push(`BT ${FONT_RESOURCE[weight]} ${size} Tf ${x} ${y} Td (${pdfString(value)}) Tj ET`);
+  }
+
+  /** Right-aligned by an estimate of the width: bold Helvetica capitals average about 0.7 em. */
+  textRight(value: string, right: number, y: number, weight: FontWeight, size: number): void {
+    this.text(value, Math.round(right - value.length * size * 0.7), y, weight, size);
+  }
+
+  rule(y: number): void {
+    this.operators.push(`0.8 w ${MARGIN} ${y} m ${PAGE.width - MARGIN} ${y} l S`);
+  }
+
+  toString(): string {
+    return this.operators.join('\n');
+  }
+}
+
+/** PDF strings are Latin-1 with \, ( and ) escaped; anything else becomes '?'. */
+function pdfString(value: string): string {
+  return value.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').replace(/[\\()]/g, (char) => `\\${char}`);
+}
+
+function assemblePdf(content: string): Buffer {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] ` +
+      '/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>',
+    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+  ];
+
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, index) => {
+    offsets.push(Buffer.byteLength(pdf, 'latin1'));
+    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xrefOffset = Buffer.byteLength(pdf, 'latin1');
+  // Every cross-reference entry is exactly 20 bytes: 10-digit offset, 5-digit generation, type, CR LF.
+  const entries = offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n\r\n`).join('');
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f\r\n${entries}`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefOffset}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}

@@ -1,0 +1,49 @@
+import type { Address } from '../../domain/types';
+import type { Parcel, Rate } from '../adapter';
+
+export const SERVICES = ['ground', 'express', 'overnight'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export const isService = (value: string): value is Service => (SERVICES as readonly string[]).includes(value);
+
+const TARIFF: Record<Service, { baseCents: number; perHalfKiloCents: number; estimatedDays: number }> = {
+  ground: { baseCents: 595, perHalfKiloCents: 85, estimatedDays: 5 },
+  express: { baseCents: 1495, perHalfKiloCents: 160, estimatedDays: 2 },
+  overnight: { baseCents: 2995, perHalfKiloCents: 260, estimatedDays: 1 },
+};
+
+/** Price factor in percent per zone: 1 same postal area, 2 same region of the country, 3 domestic, 4 international. */
+const ZONE_PERCENT: Record<Zone, number> = { 1: 100, 2: 115, 3: 130, 4: 220 };
+type Zone = 1 | 2 | 3 | 4;
+
+/** Volumetric divisor: a parcel is billed at least 1 kg per 5,000 cm³ (that is 1 g per 5,000 mm³). */
+const VOLUMETRIC_MM3_PER_GRAM = 5000;
+
+export function quoteRates(from: Address, to: Address, parcel: Parcel): Rate[] {
+  return SERVICES.map((service) => quoteRate(service, from, to, parcel));
+}
+
+/** Deterministic: the same parcel between the same places always costs the same. */
+export function quoteRate(service: Service, from: Address, to: Address, parcel: Parcel): Rate {
+  const tariff = TARIFF[service];
+  const halfKilos = Math.ceil(billableGrams(parcel) / 500);
+  const cents = ((tariff.baseCents + tariff.perHalfKiloCents * halfKilos) * ZONE_PERCENT[shippingZone(from, to)]) / 100;
+  return { service, costCents: Math.round(cents), currency: 'USD', estimatedDays: tariff.estimatedDays };
+}
+
+export function shippingZone(from: Address, to: Address): Zone {
+  if (normalized(from.country) !== normalized(to.country)) return 4;
+  const fromPostal = normalized(from.postalCode);
+  const toPostal = normalized(to.postalCode);
+  if (fromPostal.slice(0, 3) === toPostal.slice(0, 3)) return 1;
+  if (fromPostal[0] === toPostal[0]) return 2;
+  return 3;
+}
+
+function billableGrams(parcel: Parcel): number {
+  const { lengthMm, widthMm, heightMm } = parcel;
+  const volumetric = lengthMm && widthMm && heightMm ? (lengthMm * widthMm * heightMm) / VOLUMETRIC_MM3_PER_GRAM : 0;
+  return Math.max(parcel.weightGrams, volumetric);
+}
+
+const normalized = (value: string): string => value.replace(/[^0-9a-z]/gi, '').toUpperCase();

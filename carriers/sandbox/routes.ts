@@ -1,0 +1,135 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Knex } from 'knex';
+import { renderLabelPdf } from './label-document';
+import { addTrackingEvent, findLabel, purchaseLabel, trackingHistory, voidLabel, type StoredLabel } from './labels';
+import { isService, quoteRate, quoteRates } from './rates';
+import { LabelParamsSchema, LabelRequestSchema, RateRequestSchema, SandboxEventSchema, TrackingParamsSchema } from './schemas';
+import { planTrackingEvents, type TimetableName } from './timetable';
+
+export interface CarrierRouteOptions {
+  db: Knex;
+  apiKey: string;
+  accountId: string;
+  timetable: TimetableName;
+  stepMs?: number;
+  /** Base of label document URLs; without it the request's own protocol and host are used. */
+  publicUrl?: string;
+}
+
+/** The carrier's /v1 API. Every route needs `Authorization: Bearer <apiKey>`. */
+export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = async (app, options) => {
+  const { db, accountId } = options;
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!hasApiKey(request.headers.authorization, options.apiKey)) {
+      return reply.code(401).send({ code: 'unauthorized', message: 'Send the API key as "Authorization: Bearer <key>"' });
+    }
+  });
+
+  app.post('/rates', { schema: { body: RateRequestSchema } }, async (request) => {
+    const { from, to, parcel } = request.body;
+    return { rates: quoteRates(from, to, parcel) };
+  });
+
+  app.post('/labels', { schema: { body: LabelRequestSchema } }, async (request, reply) => {
+    const idempotencyKey = request.headers['idempotency-key'];
+    if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200) {
+      return problem(reply, 400, 'idempotency_key_required', 'Send an Idempotency-Key header (1 to 200 characters)');
+    }
+    const { from, to, parcel, reference } = request.body;
+    const service = request.body.service ?? 'ground';
+    if (!isService(service)) {
+      return problem(reply, 422, 'unknown_service', `Unknown service "${service}"; use ground, express or overnight`);
+    }
+
+    const rate = quoteRate(service, from, to, parcel);
+    const createdAt = new Date();
+    const { label, created } = await purchaseLabel(db, {
+      accountId,
+      idempotencyKey,
+      service,
+      costCents: rate.costCents,
+      currency: rate.currency,
+      reference,
+      from,
+      to,
+      parcel,
+      createdAt,
+      events: planTrackingEvents({ timetable: options.timetable, stepMs: options.stepMs, to, labelCreatedAt: createdAt }),
+    });
+    return reply.code(created ? 201 : 200).send(labelResponse(label, documentUrl(request, options.publicUrl, label.labelId)));
+  });
+
+  app.get('/labels/:labelId/document', { schema: { params: LabelParamsSchema } }, async (request, reply) => {
+    const label = await findLabel(db, accountId, request.params.labelId);
+    if (!label) return problem(reply, 404, 'label_not_found', `No label ${request.params.labelId}`);
+    return reply
+      .type('application/pdf')
+      .header('Content-Disposition', `inline; filename="${label.trackingNumber}.pdf"`)
+      .send(renderLabelPdf(label));
+  });
+
+  app.post('/labels/:labelId/void', { schema: { params: LabelParamsSchema } }, async (request, reply) => {
+    const outcome = await voidLabel(db, accountId, request.params.labelId, new Date());
+    if (outcome === 'not_found') return problem(reply, 404, 'label_not_found', `No label ${request.params.labelId}`);
+    if (outcome === 'in_use') {
+      return problem(reply, 409, 'label_in_use', 'The parcel has been picked up; its label can no longer be voided');
+    }
+    return { status: 'voided' };
+  });
+
+  app.get('/tracking/:trackingNumber', { schema: { params: TrackingParamsSchema } }, async (request, reply) => {
+    const { trackingNumber } = request.params;
+    const history = await trackingHistory(db, accountId, trackingNumber, new Date());
+    if (!history) return problem(reply, 404, 'tracking_number_not_found', `No parcel ${trackingNumber}`);
+    const latest = history.events.at(-1);
+    return {
+      trackingNumber,
+      service: history.label.service,
+      status: history.label.voidedAt ? 'voided' : latest?.status,
+      events: history.events,
+    };
+  });
+
+  /** Sandbox only: makes something happen to a parcel now (an exception, or the next step of a `manual` parcel). */
+  app.post(
+    '/sandbox/tracking/:trackingNumber/events',
+    { schema: { params: TrackingParamsSchema, body: SandboxEventSchema } },
+    async (request, reply) => {
+      const { trackingNumber } = request.params;
+      const result = await addTrackingEvent(db, { accountId, trackingNumber, ...request.body, now: new Date() });
+      if (result.outcome === 'not_found') return problem(reply, 404, 'tracking_number_not_found', `No parcel ${trackingNumber}`);
+      if (result.outcome === 'voided') return problem(reply, 409, 'label_voided', 'The label is void; its parcel gets no more events');
+      return reply.code(201).send(result.event);
+    },
+  );
+};
+
+function hasApiKey(authorization: string | undefined, apiKey: string): boolean {
+  const given = Buffer.from(authorization ?? '');
+  const expected = Buffer.from(`Bearer ${apiKey}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function problem(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+  return reply.code(statusCode).send({ code, message });
+}
+
+function documentUrl(request: FastifyRequest, publicUrl: string | undefined, labelId: string): string {
+  const base = publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`;
+  return `${base}/v1/labels/${encodeURIComponent(labelId)}/document`;
+}
+
+function labelResponse(label: StoredLabel, labelUrl: string) {
+  return {
+    labelId: label.labelId,
+    trackingNumber: label.trackingNumber,
+    service: label.service,
+    costCents: label.costCents,
+    currency: label.currency,
+    labelUrl,
+    createdAt: label.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,85 @@
+import type { Knex } from 'knex';
+
+/** The sandbox carrier is a separate service: it keeps its tables in its own schema. */
+export const SCHEMA = 'sandbox_carrier';
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+const labelsAndEvents: Migration = {
+  async up(db) {
+    await db.schema.withSchema(SCHEMA).createTable('labels', (t) => {
+      t.string('id', 40).primary();
+      // Labels belong to the account of the API key that bought them (see accountIdFor).
+      t.string('account_id', 32).notNullable();
+      t.string('idempotency_key', 200).notNullable();
+      t.string('tracking_number', 15).notNullable().unique();
+      t.string('service', 16).notNullable();
+      t.integer('cost_cents').notNullable();
+      t.string('currency', 3).notNullable();
+      t.string('reference', 200).notNullable();
+      t.jsonb('from_address').notNullable();
+      t.jsonb('to_address').notNullable();
+      t.jsonb('parcel').notNullable();
+      t.timestamp('created_at', { useTz: true }).notNullable();
+      t.timestamp('voided_at', { useTz: true });
+      t.unique(['account_id', 'idempotency_key']);
+    });
+
+    // Tracking numbers are SBX + 12 digits; a sequence makes them unique without retries.
+    await db.raw('CREATE SEQUENCE ??.tracking_number_seq START WITH 100000000001 MAXVALUE 999999999999', [SCHEMA]);
+
+    await db.schema.withSchema(SCHEMA).createTable('events', (t) => {
+      // seq breaks ties between events of one parcel that occur in the same millisecond.
+      t.bigIncrements('seq');
+      t.string('id', 40).notNullable().unique();
+      t.string('label_id', 40).notNullable().references('id').inTable(`${SCHEMA}.labels`);
+      t.string('account_id', 32).notNullable();
+      t.string('tracking_number', 15).notNullable();
+      t.string('status', 24).notNullable();
+      t.string('description', 300).notNullable();
+      t.timestamp('occurred_at', { useTz: true }).notNullable();
+      // When the webhook is (re)sent: null once delivered or cancelled. While a request is in
+      // flight it is the claim's lease. No partial indexes: on a fresh, never-analysed table the
+      // planner would think they hold almost nothing and pick them for every lookup.
+      t.timestamp('next_attempt_at', { useTz: true });
+      t.integer('attempts').notNullable().defaultTo(0);
+      t.string('last_error', 500);
+      t.timestamp('delivered_at', { useTz: true });
+      t.timestamp('cancelled_at', { useTz: true });
+      t.index(['account_id', 'next_attempt_at']);
+      // A parcel's events in order: its tracking history and the head of its webhook queue.
+      t.index(['label_id', 'occurred_at', 'seq']);
+    });
+  },
+  async down(db) {
+    await db.schema.withSchema(SCHEMA).dropTable('events');
+    await db.raw('DROP SEQUENCE ??.tracking_number_seq', [SCHEMA]);
+    await db.schema.withSchema(SCHEMA).dropTable('labels');
+  },
+};
+
+/** Imported, not globbed from disk, so they run the same under tsx, jest and compiled JS. */
+const MIGRATIONS: Record<string, Migration> = {
+  '001_labels_and_events': labelsAndEvents,
+};
+
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name],
+};
+
+/**
+ * Creates or upgrades the schema. Several carrier processes (or test files) may start at once
+ * against one database: an advisory lock lets one migrate while the others wait and find it done.
+ */
+export async function migrateSandboxCarrier(db: Knex): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [SCHEMA]);
+    await trx.raw('CREATE SCHEMA IF NOT EXISTS ??', [SCHEMA]);
+    await trx.migrate.latest({ migrationSource, schemaName: SCHEMA, tableName: 'knex_migrations' });
+  });
+}

@@ -1,0 +1,43 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { CARRIER_EVENT_STATUSES, type CarrierEventStatus } from '../../domain/types';
+
+const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+const Millimetres = Type.Integer({ exclusiveMinimum: 0, maximum: 3000 });
+
+export const AddressSchema = Type.Object({
+  name: Text(200),
+  line1: Text(200),
+  line2: Type.Optional(Type.String({ maxLength: 200 })),
+  city: Text(100),
+  // Not every country has regions, so it may be empty.
+  region: Type.String({ maxLength: 100 }),
+  postalCode: Text(20),
+  country: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' }),
+  phone: Type.Optional(Type.String({ maxLength: 40 })),
+});
+
+export const ParcelSchema = Type.Object({
+  weightGrams: Type.Integer({ exclusiveMinimum: 0, maximum: 70_000 }),
+  lengthMm: Type.Optional(Millimetres),
+  widthMm: Type.Optional(Millimetres),
+  heightMm: Type.Optional(Millimetres),
+});
+
+export const RateRequestSchema = Type.Object({ from: AddressSchema, to: AddressSchema, parcel: ParcelSchema });
+
+export const LabelRequestSchema = Type.Object({
+  from: AddressSchema,
+  to: AddressSchema,
+  parcel: ParcelSchema,
+  // Checked by the route so an unknown service gets its own error code.
+  service: Type.Optional(Type.String()),
+  reference: Text(200),
+});
+
+export const LabelParamsSchema = Type.Object({ labelId: Type.String() });
+export const TrackingParamsSchema = Type.Object({ trackingNumber: Type.String() });
+
+export const SandboxEventSchema = Type.Object({
+  status: Type.Unsafe<CarrierEventStatus>({ type: 'string', enum: [...CARRIER_EVENT_STATUSES] }),
+  description: Type.Optional(Text(300)),
+});

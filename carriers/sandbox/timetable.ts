@@ -1,0 +1,79 @@
+import type { Address, CarrierEventStatus } from '../../domain/types';
+
+/**
+ * How fast parcels move: `fast` for tests and the benchmark, `realistic` for demos,
+ * `manual` where only label_created happens by itself and the rest comes through the sandbox hook.
+ */
+export const TIMETABLES = ['fast', 'realistic', 'manual'] as const;
+export type TimetableName = (typeof TIMETABLES)[number];
+
+type Movement = Exclude<CarrierEventStatus, 'label_created'>;
+
+/** Delay of each movement after the previous one. */
+const MOVEMENT_DELAYS_MS: Record<Exclude<TimetableName, 'manual'>, Record<Movement, number>> = {
+  fast: { picked_up: 150, in_transit: 150, exception: 150, out_for_delivery: 150, delivered: 150 },
+  realistic: { picked_up: 30_000, in_transit: 60_000, exception: 60_000, out_for_delivery: 180_000, delivered: 300_000 },
+};
+
+const NORMAL_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered'];
+const EXCEPTION_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit', 'exception', 'out_for_delivery', 'delivered'];
+const LOST_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit'];
+
+export interface PlannedEvent {
+  status: CarrierEventStatus;
+  description: string;
+  occurredAt: Date;
+}
+
+/**
+ * The whole tracking history of a parcel, decided when its label is bought. The recipient's
+ * `line1` switches scenarios for demos and tests: `EXCEPTION` adds an exception before delivery,
+ * `LOST` ends the parcel's history in transit. The switches are case-sensitive so a real
+ * "Lost Creek Rd" ships normally.
+ */
+export function planTrackingEvents(input: {
+  timetable: TimetableName;
+  /** Overrides every movement's delay, so tests can run faster than `fast`. */
+  stepMs?: number;
+  to: Address;
+  labelCreatedAt: Date;
+}): PlannedEvent[] {
+  const { timetable, to } = input;
+  const planned = (status: CarrierEventStatus, occurredAt: Date): PlannedEvent => ({
+    status,
+    description: describeEvent(status, to),
+    occurredAt,
+  });
+  // A manual parcel gets its label; the sandbox hook moves it on.
+  if (timetable === 'manual') return [planned('label_created', input.labelCreatedAt)];
+
+  const delays = MOVEMENT_DELAYS_MS[timetable];
+  let at = input.labelCreatedAt.getTime();
+  return routeFor(to).map((status) => {
+    if (status !== 'label_created') at += input.stepMs ?? delays[status];
+    return planned(status, new Date(at));
+  });
+}
+
+function routeFor(to: Address): CarrierEventStatus[] {
+  if (to.line1.includes('LOST')) return LOST_ROUTE;
+  if (to.line1.includes('EXCEPTION')) return EXCEPTION_ROUTE;
+  return NORMAL_ROUTE;
+}
+
+export function describeEvent(status: CarrierEventStatus, to: Address): string {
+  switch (status) {
+    case 'label_created':
+      return 'Shipping label created, awaiting pickup';
+    case 'picked_up':
+      return 'Picked up by the carrier';
+    case 'in_transit':
+      return `In transit to ${to.city}`;
+    case 'exception':
+      return 'Delivery exception: recipient address needs verification, delivery rescheduled';
+    case 'out_for_delivery':
+      return `Out for delivery in ${to.city}`;
+    case 'delivered':
+      return `Delivered to ${to.name}`;
+  }
+}

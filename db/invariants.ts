@@ -1,0 +1,327 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { Knex } from 'knex';
+import { hasShipped } from '../domain/status';
+import { FINAL_ORDER_STATUSES, SHIPMENT_STATUSES } from '../domain/types';
+
+export interface InvariantOptions {
+  /** When given, order workflows are compared with the orders projection (invariant 5). */
+  temporal?: Client;
+  /** Orders created (or closed) more recently than this may still be starting (or ending) their workflow; default 30. */
+  settledBeforeSeconds?: number;
+}
+
+/** How many orders invariant 5 describes in Temporal at most, and how many at once. */
+const WORKFLOW_SAMPLE_SIZE = 2000;
+const DESCRIBE_CONCURRENCY = 16;
+
+const SHIPPED_STATUSES = SHIPMENT_STATUSES.filter(hasShipped);
+
+/**
+ * Checks the invariants of DESIGN.md against the database (and, optionally, Temporal) and returns
+ * one readable line per violation; empty when all hold. Each invariant is one set-based statement,
+ * so each sees one consistent snapshot even while workflows keep writing.
+ */
+export async function checkInvariants(db: Knex, options: InvariantOptions = {}): Promise<string[]> {
+  const settledBeforeSeconds = options.settledBeforeSeconds ?? 30;
+  const found = await Promise.all([
+    ledgerMatchesOnHand(db),
+    reservedMatchesReservations(db),
+    orderLinesMatchShipments(db),
+    moneyStaysWithinAuthorization(db),
+    capturedOncePerShipment(db),
+    acceptedOrdersHaveWorkflows(db, settledBeforeSeconds),
+    carrierEventsAppliedOnce(db),
+  ]);
+  if (options.temporal) found.push(await workflowsMatchOrders(db, options.temporal, settledBeforeSeconds));
+  return found.flat();
+}
+
+async function rows<T>(db: Knex, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<T[]> {
+  const result = await db.raw(sql, bindings);
+  return result.rows as T[];
+}
+
+const placeholders = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
+
+/** 1. on_hand of every (sku, location) equals the sum of its ledger rows. */
+async function ledgerMatchesOnHand(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; on_hand: number | null; ledger: number }>(
+    db,
+    `SELECT coalesce(l.sku, m.sku) AS sku, coalesce(l.location_id, m.location_id) AS location_id,
+            l.on_hand, coalesce(m.total, 0) AS ledger
+       FROM inventory_levels l
+       FULL JOIN (SELECT sku, location_id, sum(quantity) AS total FROM inventory_movements GROUP BY sku, location_id) m
+         ON m.sku = l.sku AND m.location_id = l.location_id
+      WHERE l.sku IS NULL OR l.on_hand <> coalesce(m.total, 0)
+      ORDER BY 1, 2`,
+  );
+  return found.map((row) =>
+    row.on_hand === null
+      ? `invariant 1 (ledger): ${row.sku} at ${row.location_id} has ledger rows summing to ${Number(row.ledger)} but no inventory level`
+      : `invariant 1 (ledger): ${row.sku} at ${row.location_id} has on_hand ${row.on_hand} but its ledger sums to ${Number(row.ledger)}`,
+  );
+}
+
+/** 2. 0 <= reserved <= on_hand, and reserved equals the active reservations. */
+async function reservedMatchesReservations(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; on_hand: number; reserved: number; active: number }>(
+    db,
+    `SELECT l.sku, l.location_id, l.on_hand, l.reserved, coalesce(r.total, 0) AS active
+       FROM inventory_levels l
+       LEFT JOIN (SELECT sku, location_id, sum(quantity) AS total FROM reservations
+                   WHERE status = 'active' GROUP BY sku, location_id) r
+         ON r.sku = l.sku AND r.location_id = l.location_id
+      WHERE l.reserved < 0 OR l.reserved > l.on_hand OR l.reserved <> coalesce(r.total, 0)
+      ORDER BY 1, 2`,
+  );
+  return found.map((row) => {
+    const problems: string[] = [];
+    if (row.reserved < 0 || row.reserved > row.on_hand) problems.push(`reserved ${row.reserved} is outside 0..on_hand ${row.on_hand}`);
+    if (row.reserved !== Number(row.active)) problems.push(`reserved ${row.reserved} but active reservations sum to ${Number(row.active)}`);
+    return `invariant 2 (reservations): ${row.sku} at ${row.location_id}: ${problems.join('; ')}`;
+  });
+}
+
+/**
+ * 3. Per order line: shipped + cancelled <= ordered, and qty_shipped agrees with the units in the
+ * order's shipped parcels and with the ledger's shipment rows. Shipment lines or shipment ledger
+ * rows that belong to no order line are reported too. (Returns will add: returned <= shipped.)
+ */
+async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
+  const found = await rows<{
+    order_id: string | null;
+    line_no: number | null;
+    sku: string;
+    quantity: number | null;
+    qty_shipped: number | null;
+    qty_cancelled: number | null;
+    shipment_units: number;
+    ledger_units: number;
+  }>(
+    db,
+    `WITH shipped AS (
+        SELECT s.order_id, sl.line_no, sum(sl.quantity) AS units
+          FROM shipments s JOIN shipment_lines sl ON sl.shipment_id = s.id
+         WHERE s.status IN (${placeholders(SHIPPED_STATUSES)})
+         GROUP BY s.order_id, sl.line_no
+      ), ledger AS (
+        SELECT s.order_id, m.sku, -sum(m.quantity) AS units
+          FROM inventory_movements m LEFT JOIN shipments s ON s.id = m.reference_id
+         WHERE m.kind = 'shipment' AND m.reference_type = 'shipment'
+         GROUP BY s.order_id, m.sku
+      ), lines AS (
+        SELECT coalesce(ol.order_id, sh.order_id) AS order_id, coalesce(ol.line_no, sh.line_no) AS line_no,
+               ol.sku, ol.quantity, ol.qty_shipped, ol.qty_cancelled, coalesce(sh.units, 0) AS shipment_units
+          FROM order_lines ol
+          FULL JOIN shipped sh ON sh.order_id = ol.order_id AND sh.line_no = ol.line_no
+      )
+      SELECT coalesce(lines.order_id, lg.order_id) AS order_id, lines.line_no, coalesce(lines.sku, lg.sku) AS sku,
+             lines.quantity, lines.qty_shipped, lines.qty_cancelled,
+             coalesce(lines.shipment_units, 0) AS shipment_units, coalesce(lg.units, 0) AS ledger_units
+        FROM lines
+        FULL JOIN ledger lg ON lg.order_id = lines.order_id AND lg.sku = lines.sku
+       WHERE lines.quantity IS NULL
+          OR lines.qty_shipped + lines.qty_cancelled > lines.quantity
+          OR lines.qty_shipped <> lines.shipment_units
+          OR lines.qty_shipped <> coalesce(lg.units, 0)
+       ORDER BY 1, 2, 3`,
+    SHIPPED_STATUSES,
+  );
+  return found.map((row) => {
+    const shipmentUnits = Number(row.shipment_units);
+    const ledgerUnits = Number(row.ledger_units);
+    if (row.order_id === null) {
+      return `invariant 3 (order lines): shipment ledger rows of ${row.sku} (${ledgerUnits} units) reference no existing shipment`;
+    }
+    if (row.quantity === null) {
+      return row.line_no === null
+        ? `invariant 3 (order lines): order ${row.order_id} shipped ${ledgerUnits} units of ${row.sku} per the ledger, which is on no order line`
+        : `invariant 3 (order lines): order ${row.order_id} has ${shipmentUnits} shipped units on line ${row.line_no}, which is no order line`;
+    }
+    const problems: string[] = [];
+    if (row.qty_shipped! + row.qty_cancelled! > row.quantity) {
+      problems.push(`shipped ${row.qty_shipped} + cancelled ${row.qty_cancelled} exceeds ordered ${row.quantity}`);
+    }
+    if (row.qty_shipped !== shipmentUnits) problems.push(`qty_shipped ${row.qty_shipped} but its shipped parcels carry ${shipmentUnits}`);
+    if (row.qty_shipped !== ledgerUnits) problems.push(`qty_shipped ${row.qty_shipped} but the ledger shipped ${ledgerUnits}`);
+    return `invariant 3 (order lines): order ${row.order_id} line ${row.line_no} (${row.sku}): ${problems.join('; ')}`;
+  });
+}
+
+/** 4. Per order, succeeded payments only: one authorization, captures and voids within it, refunds within captures. */
+async function moneyStaysWithinAuthorization(db: Knex): Promise<string[]> {
+  const found = await rows<{
+    order_id: string;
+    authorizations: number;
+    authorized: number;
+    captured: number;
+    voided: number;
+    refunded: number;
+  }>(
+    db,
+    `SELECT order_id, authorizations, authorized, captured, voided, refunded FROM (
+        SELECT order_id,
+               count(*) FILTER (WHERE kind = 'authorization') AS authorizations,
+               coalesce(sum(amount_cents) FILTER (WHERE kind = 'authorization'), 0) AS authorized,
+               coalesce(sum(amount_cents) FILTER (WHERE kind = 'capture'), 0) AS captured,
+               coalesce(sum(amount_cents) FILTER (WHERE kind = 'void'), 0) AS voided,
+               coalesce(sum(amount_cents) FILTER (WHERE kind = 'refund'), 0) AS refunded
+          FROM payments WHERE status = 'succeeded' GROUP BY order_id
+      ) totals
+      WHERE authorizations > 1 OR captured + voided > authorized OR refunded > captured
+      ORDER BY order_id`,
+  );
+  return found.map((row) => {
+    const [authorizations, authorized, captured, voided, refunded] = [
+      row.authorizations, row.authorized, row.captured, row.voided, row.refunded,
+    ].map(Number);
+    const problems: string[] = [];
+    if (authorizations > 1) problems.push(`${authorizations} succeeded authorizations`);
+    if (captured > authorized) problems.push(`captured ${captured} exceeds authorized ${authorized}`);
+    else if (captured + voided > authorized) problems.push(`voided ${voided} + captured ${captured} exceeds authorized ${authorized}`);
+    if (refunded > captured) problems.push(`refunded ${refunded} exceeds captured ${captured}`);
+    return `invariant 4 (money): order ${row.order_id}: ${problems.join('; ')}`;
+  });
+}
+
+/** 4. A shipment's share is captured once. */
+async function capturedOncePerShipment(db: Knex): Promise<string[]> {
+  const found = await rows<{ shipment_id: string; order_id: string; captures: number }>(
+    db,
+    `SELECT shipment_id, min(order_id) AS order_id, count(*) AS captures
+       FROM payments
+      WHERE kind = 'capture' AND status = 'succeeded' AND shipment_id IS NOT NULL
+      GROUP BY shipment_id HAVING count(*) > 1
+      ORDER BY shipment_id`,
+  );
+  return found.map(
+    (row) => `invariant 4 (money): shipment ${row.shipment_id} of order ${row.order_id} has ${Number(row.captures)} succeeded captures`,
+  );
+}
+
+/** 5. An accepted order that is not finished has had its workflow started. */
+async function acceptedOrdersHaveWorkflows(db: Knex, settledBeforeSeconds: number): Promise<string[]> {
+  const found = await rows<{ id: string; status: string }>(
+    db,
+    `SELECT id, status FROM orders
+      WHERE status NOT IN (${placeholders(FINAL_ORDER_STATUSES)})
+        AND workflow_started_at IS NULL
+        AND created_at < now() - make_interval(secs => ?)
+      ORDER BY id`,
+    [...FINAL_ORDER_STATUSES, settledBeforeSeconds],
+  );
+  return found.map((row) => `invariant 5 (workflows): order ${row.id} is ${row.status} but its workflow was never started`);
+}
+
+/**
+ * 5. Unfinished orders have a live workflow ops can see, and finished orders' workflows have ended.
+ * An order counts once its workflow_started_at is set; a finished one once it closed long enough ago
+ * for its workflow to have completed after writing the final status.
+ * Beyond WORKFLOW_SAMPLE_SIZE orders a deterministic sample (ordered by md5 of the id, so it is
+ * spread over time) is described, to keep the check fast on large databases.
+ */
+async function workflowsMatchOrders(db: Knex, temporal: Client, settledBeforeSeconds: number): Promise<string[]> {
+  const finals = placeholders(FINAL_ORDER_STATUSES);
+  const sample = await rows<{ id: string; status: string; final: boolean }>(
+    db,
+    `SELECT id, status, status IN (${finals}) AS final FROM orders
+      WHERE (status NOT IN (${finals}) AND workflow_started_at IS NOT NULL)
+         OR (status IN (${finals}) AND greatest(updated_at, closed_at) < now() - make_interval(secs => ?))
+      ORDER BY md5(id) LIMIT ${WORKFLOW_SAMPLE_SIZE}`,
+    [...FINAL_ORDER_STATUSES, ...FINAL_ORDER_STATUSES, ...FINAL_ORDER_STATUSES, settledBeforeSeconds],
+  );
+  const workflowStatuses = await mapWithConcurrency(sample, DESCRIBE_CONCURRENCY, (order) =>
+    workflowStatus(temporal, `order:${order.id}`),
+  );
+
+  const violations: string[] = [];
+  const unfinishedWithoutWorkflow = new Map<string, string>();
+  sample.forEach((order, index) => {
+    const status = workflowStatuses[index];
+    const alive = status === 'RUNNING' || status === 'PAUSED';
+    if (order.final && alive) {
+      violations.push(`invariant 5 (workflows): order ${order.id} is ${order.status} but its workflow order:${order.id} is still running`);
+    }
+    if (!order.final && !alive) unfinishedWithoutWorkflow.set(order.id, status);
+  });
+  if (unfinishedWithoutWorkflow.size === 0) return violations;
+
+  // A workflow writes its final status before it completes; one that finished meanwhile is fine.
+  const stillUnfinished = await db('orders')
+    .whereIn('id', [...unfinishedWithoutWorkflow.keys()])
+    .whereNotIn('status', FINAL_ORDER_STATUSES)
+    .orderBy('id')
+    .select<{ id: string; status: string }[]>('id', 'status');
+  for (const order of stillUnfinished) {
+    const status = unfinishedWithoutWorkflow.get(order.id);
+    violations.push(
+      status === 'NOT_FOUND'
+        ? `invariant 5 (workflows): order ${order.id} is ${order.status} but there is no workflow order:${order.id}`
+        : `invariant 5 (workflows): order ${order.id} is ${order.status} but its workflow order:${order.id} is ${status}`,
+    );
+  }
+  return violations;
+}
+
+async function workflowStatus(temporal: Client, workflowId: string): Promise<string> {
+  try {
+    return (await temporal.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+    throw error;
+  }
+}
+
+async function mapWithConcurrency<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * 6. Each carrier event is applied at most once: one tracking event per (carrier, event id), every
+ * applied webhook has exactly one, only verified webhooks are applied, and every tracking event
+ * belongs to an existing shipment.
+ */
+async function carrierEventsAppliedOnce(db: Knex): Promise<string[]> {
+  const found = await rows<{ problem: string; carrier: string; event_id: string | null; count: number; shipment_id: string | null }>(
+    db,
+    `SELECT 'duplicate' AS problem, carrier, event_id, count(*) AS count, NULL AS shipment_id
+       FROM tracking_events GROUP BY carrier, event_id HAVING count(*) > 1
+     UNION ALL
+     SELECT 'applied_without_one', w.carrier, w.event_id, count(t.id), NULL
+       FROM webhook_events w
+       LEFT JOIN tracking_events t ON t.carrier = w.carrier AND t.event_id = w.event_id
+      WHERE w.applied_at IS NOT NULL
+      GROUP BY w.id, w.carrier, w.event_id HAVING count(t.id) <> 1
+     UNION ALL
+     SELECT 'applied_unverified', carrier, event_id, 0, NULL
+       FROM webhook_events WHERE applied_at IS NOT NULL AND NOT signature_valid
+     UNION ALL
+     SELECT 'no_shipment', t.carrier, t.event_id, 0, t.shipment_id
+       FROM tracking_events t LEFT JOIN shipments s ON s.id = t.shipment_id
+      WHERE s.id IS NULL
+     ORDER BY 1, 2, 3`,
+  );
+  return found.map((row) => {
+    const event = `${row.carrier} event ${row.event_id}`;
+    switch (row.problem) {
+      case 'duplicate':
+        return `invariant 6 (carrier events): ${event} was recorded ${Number(row.count)} times`;
+      case 'applied_without_one':
+        return `invariant 6 (carrier events): webhook ${event} is marked applied but has ${Number(row.count)} tracking events`;
+      case 'applied_unverified':
+        return `invariant 6 (carrier events): webhook ${event} failed its signature check but is marked applied`;
+      default:
+        return `invariant 6 (carrier events): tracking ${event} belongs to shipment ${row.shipment_id}, which does not exist`;
+    }
+  });
+}

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { OrderStatusChange } from '../../activities/orders';
+import { CarrierEvent } from '../../domain/types';
+import {
+  cancelOrderUpdate,
+  carrierEventSignal,
+  OrderInput,
+  orderStatusQuery,
+  orderWorkflowId,
+  shipmentWorkflowId,
+  stockAvailableUpdate,
+} from '../../workflows/definitions';
+import { eventually } from '../helpers/eventually';
+import { createTimeSkippingEnv, withWorker } from './environment';
+import { callsOf, fakeActivities, fakeWorld, FakeWorld } from './fake-activities';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const DAY_MS = 24 * 3_600_000;
+
+/** Deadlines count from the test server's clock, which earlier tests have moved forward. */
+async function orderInput(overrides: Partial<OrderInput> = {}): Promise<OrderInput> {
+  const now = await env.currentTimeMs();
+  return {
+    orderId: `ord_${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+    customerId: 'cus_1',
+    channel: 'web',
+    currency: 'USD',
+    lines: [{ lineNo: 1, sku: 'SKU-A', quantity: 2, unitPriceCents: 1000 }],
+    shippingCents: 500,
+    totalCents: 2500,
+    backorderPolicy: 'wait',
+    backorderDeadline: new Date(now + 3 * DAY_MS).toISOString(),
+    captureMode: 'on_shipment',
+    ...overrides,
+  };
+}
+
+async function startOrder(taskQueue: string, input: OrderInput) {
+  return env.client.workflow.start('orderWorkflow', { taskQueue, workflowId: orderWorkflowId(input.orderId), args: [input] });
+}
+
+function delivered(orderId: string, shipmentNo: number, eventId = `evt_${randomUUID()}`): CarrierEvent {
+  return {
+    carrier: 'sandbox',
+    eventId,
+    trackingNumber: `SBX-${orderId}-${shipmentNo}`,
+    status: 'delivered',
+    occurredAt: new Date().toISOString(),
+  };
+}
+
+async function deliverShipment(orderId: string, shipmentNo: number): Promise<void> {
+  const handle = env.client.workflow.getHandle(shipmentWorkflowId(orderId, shipmentNo));
+  await eventually(async () => ((await handle.query('status')) as { status: string }).status === 'SHIPPED');
+  await handle.signal(carrierEventSignal, delivered(orderId, shipmentNo));
+}
+
+function statuses(world: FakeWorld): string[] {
+  return callsOf<OrderStatusChange>(world, 'recordOrderStatus').map((change) => change.status);
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+describe('order workflow: backorders', () => {
+  it('cancels a backordered order when its deadline passes without stock', async () => {
+    const world = fakeWorld();
+    const input = await orderInput();
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      return handle.result(); // the time-skipping server jumps over the three days
+    });
+    expect(result).toBe('CANCELLED');
+    expect(statuses(world)).toEqual(['BACKORDERED', 'CANCELLED']);
+    const last = callsOf<OrderStatusChange>(world, 'recordOrderStatus').at(-1)!;
+    expect(last.cancelledQuantities).toEqual([{ lineNo: 1, quantity: 2 }]);
+    expect(callsOf(world, 'createShipment')).toHaveLength(0);
+    expect(callsOf(world, 'settlePayment')).toHaveLength(1); // the unused authorization is voided
+  });
+
+  it('reserves and ships when stock arrives before the deadline', async () => {
+    const world = fakeWorld();
+    const input = await orderInput();
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(async () => (await handle.query(orderStatusQuery)).status === 'BACKORDERED');
+      world.stock['WH-A']['SKU-A'] = 5;
+      const woken = await handle.executeUpdate(stockAvailableUpdate);
+      expect(woken.waitingUnits).toBe(0);
+      await deliverShipment(input.orderId, 1);
+      return handle.result();
+    });
+    expect(result).toBe('DELIVERED');
+    expect(callsOf(world, 'reserveStock').map((call) => call.allocationNo)).toEqual([1, 2]);
+    expect(statuses(world)).toEqual(['BACKORDERED', 'FULFILLING', 'SHIPPED', 'DELIVERED']);
+    expect(callsOf(world, 'capturePayment')).toEqual([{ orderId: input.orderId, shipmentId: `${input.orderId}-1`, amountCents: 2500 }]);
+  });
+
+  it('ships what is there under the partial policy and cancels the rest at the deadline', async () => {
+    const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 1 } } });
+    const input = await orderInput({ backorderPolicy: 'partial', lines: [{ lineNo: 1, sku: 'SKU-A', quantity: 3, unitPriceCents: 1000 }], totalCents: 3500 });
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(async () => {
+        const view = await handle.query(orderStatusQuery);
+        return view.status === 'BACKORDERED' && view.shipments.length === 1 && view.waitingForStock[0]?.quantity === 2;
+      });
+      await env.sleep(4 * DAY_MS); // past the backorder deadline
+      await deliverShipment(input.orderId, 1);
+      return handle.result();
+    });
+    expect(result).toBe('DELIVERED');
+    const last = callsOf<OrderStatusChange>(world, 'recordOrderStatus').at(-1)!;
+    expect(last.cancelledQuantities).toEqual([{ lineNo: 1, quantity: 2 }]);
+    expect(callsOf(world, 'capturePayment')[0]).toMatchObject({ amountCents: 1500 }); // one unit plus shipping
+  });
+
+  it('rejects at once under the reject policy, without touching payment', async () => {
+    const world = fakeWorld();
+    const input = await orderInput({ backorderPolicy: 'reject' });
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => (await startOrder(taskQueue, input)).result());
+    expect(result).toBe('REJECTED');
+    expect(callsOf(world, 'authorizePayment')).toHaveLength(0);
+  });
+
+  it('releases the reservation when payment is declined', async () => {
+    const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 5 } }, declineTokens: true });
+    const input = await orderInput();
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => (await startOrder(taskQueue, input)).result());
+    expect(result).toBe('PAYMENT_DECLINED');
+    expect(callsOf(world, 'releaseReservations')).toEqual([{ orderId: input.orderId }]);
+    expect(callsOf(world, 'createShipment')).toHaveLength(0);
+  });
+});
+
+describe('order workflow: cancellation', () => {
+  it('cancels a shipment still awaiting pick, releases its stock and settles payment', async () => {
+    const world = fakeWorld({ stock: { 'WH-M': { 'SKU-A': 5 } }, modes: { 'WH-M': 'manual' } });
+    const input = await orderInput();
+    const { update, result } = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(async () => (await handle.query(orderStatusQuery)).status === 'FULFILLING');
+      const update = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer changed mind' }] });
+      return { update, result: await handle.result() };
+    });
+    expect(update).toMatchObject({ outcome: 'cancelled', status: 'CANCELLED', cancelledShipments: [1], shippedShipments: [] });
+    expect(result).toBe('CANCELLED');
+    expect(callsOf(world, 'cancelShipment')).toHaveLength(1);
+    expect(callsOf(world, 'voidLabel')).toHaveLength(0);
+    expect(callsOf(world, 'shipShipment')).toHaveLength(0);
+    expect(callsOf(world, 'settlePayment').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('voids the label when the cancellation arrives while the label is being bought', async () => {
+    const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 5 } } });
+    const labelGate = gate();
+    world.gates.buyLabel = labelGate.promise;
+    const input = await orderInput();
+    const { update, result } = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(() => callsOf(world, 'buyLabel').length === 1);
+      const updating = handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'fraud check' }] });
+      await cancelSignalReached(shipmentWorkflowId(input.orderId, 1));
+      labelGate.open();
+      return { update: await updating, result: await handle.result() };
+    });
+    expect(update).toMatchObject({ outcome: 'cancelled', cancelledShipments: [1] });
+    expect(result).toBe('CANCELLED');
+    expect(callsOf(world, 'voidLabel')).toHaveLength(1);
+    expect(callsOf(world, 'shipShipment')).toHaveLength(0);
+  });
+
+  it('refuses a cancellation that loses the race with shipping, and the order still completes', async () => {
+    const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 5 } } });
+    const shipGate = gate();
+    world.gates.shipShipment = shipGate.promise;
+    const input = await orderInput();
+    const { failure, result } = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(() => callsOf(world, 'shipShipment').length === 1);
+      const updating = handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'too late' }] }).catch((error) => error);
+      await cancelSignalReached(shipmentWorkflowId(input.orderId, 1));
+      shipGate.open();
+      const failure = await updating;
+      await deliverShipment(input.orderId, 1);
+      return { failure, result: await handle.result() };
+    });
+    expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((failure.cause as ApplicationFailure).type).toBe('order_not_cancellable');
+    expect(result).toBe('DELIVERED');
+    expect(callsOf(world, 'cancelShipment')).toHaveLength(0);
+    expect(callsOf(world, 'voidLabel')).toHaveLength(0);
+  });
+
+  it('refuses to cancel once every shipment has shipped', async () => {
+    const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 5 } } });
+    const input = await orderInput();
+    const failure = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(async () => (await handle.query(orderStatusQuery)).status === 'SHIPPED');
+      const failure = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'late' }] }).catch((error) => error);
+      await deliverShipment(input.orderId, 1);
+      await handle.result();
+      return failure;
+    });
+    expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((failure.cause as ApplicationFailure).type).toBe('order_not_cancellable');
+    expect(failure.cause.message).toMatch(/every shipment has left the warehouse/);
+  });
+});
+
+/** Waits until the shipment's history shows the order's cancel signal. */
+async function cancelSignalReached(workflowId: string): Promise<void> {
+  await eventually(async () => {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    return history.events?.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'cancel');
+  });
+}
