@@ -12,6 +12,8 @@ export interface Config {
     tlsCertPath?: string;
     tlsKeyPath?: string;
     apiKey?: string;
+    /** A workflow bundle built ahead (bundleWorkflowCode); without it the worker bundles at start-up. */
+    workflowBundlePath?: string;
   };
   api: { host: string; port: number; bodyLimitBytes: number };
   carrier: {
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tlsCertPath: env.TEMPORAL_TLS_CERT_PATH || undefined,
       tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH || undefined,
       apiKey: env.TEMPORAL_API_KEY || undefined,
+      workflowBundlePath: env.TEMPORAL_WORKFLOW_BUNDLE || undefined,
     },
     api: {
       host: env.API_HOST || '0.0.0.0',

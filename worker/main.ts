@@ -25,7 +25,13 @@ async function main(): Promise<void> {
     deliveryDeadlineHours: config.fulfillment.deliveryDeadlineHours,
   });
   const connection = await connectWorker(config.temporal);
-  const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, activities });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities,
+    workflowBundlePath: config.temporal.workflowBundlePath,
+  });
 
   const sweep = async (graceSeconds: number) => {
     const found = await sweepUnstartedWork(db, temporal, config.temporal.taskQueue, graceSeconds);
