@@ -1,6 +1,6 @@
-/** Unit, workflow (time-skipping) and integration tests share one run; see test/README.md. */
+/** Unit, workflow (time-skipping) and integration tests share one run and one global setup. */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/temporal-environment.ts',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',

@@ -1,0 +1,179 @@
+/**
+ * `npm run record-histories`: runs the main order scenarios end to end and saves the Order,
+ * Shipment and receipt workflow histories under test/histories/. CI replays them against the
+ * current workflow code (test/workflows/replay.test.ts), so a change that would break running
+ * workflows fails there. Record again when adding scenarios; keep the old files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findTemporalCli, installHint } from '../../infra/temporal-binaries';
+import { orderWorkflowId, receiptWorkflowId, shipmentWorkflowId } from '../../workflows/definitions';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { orderRequest, Product, seedProduct, seedWarehouse } from '../harness/catalog';
+import { Engine } from '../harness/engine';
+import { eventually } from '../helpers/eventually';
+
+const OUT = __dirname;
+
+async function main(): Promise<void> {
+  const cli = findTemporalCli();
+  if (!cli) throw new Error(`Recording needs the Temporal CLI. ${installHint('temporal')}`);
+  const server = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: ALL_SEARCH_ATTRIBUTES },
+  });
+  const engine = await Engine.start({
+    label: 'histories',
+    databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/oms',
+    temporalAddress: server.address,
+  });
+  try {
+    await seedWarehouse(engine.db, { id: 'WH-AUTO', mode: 'auto', priority: 10, bins: ['A-01-01'] });
+    await seedWarehouse(engine.db, { id: 'WH-MAN', mode: 'manual', priority: 20, bins: ['A-01-01', 'B-02-01'] });
+    const scenarios = new Scenarios(engine, cli);
+    await scenarios.manualDelivered();
+    await scenarios.autoDelivered();
+    await scenarios.splitPartiallyCancelled();
+    await scenarios.backorderWokenByReceipt();
+    await scenarios.backorderExpired();
+    await scenarios.paymentDeclined();
+    await scenarios.rejected();
+  } finally {
+    await engine.stop();
+    await server.teardown();
+  }
+}
+
+class Scenarios {
+  private products = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly cli: string,
+  ) {}
+
+  async manualDelivered(): Promise<void> {
+    const a = await this.product('MAN-A');
+    const b = await this.product('MAN-B');
+    await this.receive('WH-MAN', [a, b], 'B-02-01');
+    const orderId = await this.order([a, b], 2);
+    const shipment = await this.waitForShipment(orderId, 1, 'AWAITING_PICK');
+    await this.engine.call('warehouse', 'POST', `/v1/shipments/${shipment}/pick`, { pickedBy: 'recorder' });
+    for (const product of [a, a, b, b]) await this.engine.call('warehouse', 'POST', `/v1/shipments/${shipment}/scans`, { upc: product.upc });
+    await this.until(orderId, 'DELIVERED');
+    await this.save('manual-delivered', orderId, 1);
+  }
+
+  async autoDelivered(): Promise<void> {
+    const a = await this.product('AUTO-A');
+    await this.receive('WH-AUTO', [a]);
+    const orderId = await this.order([a], 1);
+    await this.until(orderId, 'DELIVERED');
+    await this.save('auto-delivered', orderId, 1);
+  }
+
+  async splitPartiallyCancelled(): Promise<void> {
+    const a = await this.product('SPLIT-A');
+    const b = await this.product('SPLIT-B');
+    await this.receive('WH-AUTO', [a]);
+    await this.receive('WH-MAN', [b]);
+    const orderId = await this.order([a, b], 1);
+    await this.until(orderId, 'PARTIALLY_SHIPPED');
+    await this.engine.call('client', 'POST', `/v1/orders/${orderId}/cancel`, { reason: 'recorded partial cancel' });
+    await this.until(orderId, 'DELIVERED');
+    await this.save('split-partially-cancelled', orderId, 2);
+  }
+
+  async backorderWokenByReceipt(): Promise<void> {
+    const a = await this.product('BACK-A');
+    const orderId = await this.order([a], 1);
+    await this.until(orderId, 'BACKORDERED');
+    const receiptId = await this.receive('WH-AUTO', [a]);
+    await this.until(orderId, 'DELIVERED');
+    await this.save('backorder-woken', orderId, 1);
+    await this.write('backorder-woken.receipt', receiptWorkflowId(receiptId));
+  }
+
+  async backorderExpired(): Promise<void> {
+    const a = await this.product('EXPIRE-A');
+    const deadline = new Date(Date.now() + 3_000).toISOString();
+    const orderId = await this.order([a], 1, { backorder: { policy: 'wait', deadline } });
+    await this.until(orderId, 'CANCELLED');
+    await this.save('backorder-expired', orderId, 0);
+  }
+
+  async paymentDeclined(): Promise<void> {
+    const a = await this.product('DECLINE-A');
+    await this.receive('WH-AUTO', [a]);
+    const orderId = await this.order([a], 1, { payment: { token: 'tok_decline' } });
+    await this.until(orderId, 'PAYMENT_DECLINED');
+    await this.save('payment-declined', orderId, 0);
+  }
+
+  async rejected(): Promise<void> {
+    const a = await this.product('REJECT-A');
+    const orderId = await this.order([a], 1, { backorder: { policy: 'reject' } });
+    await this.until(orderId, 'REJECTED');
+    await this.save('rejected', orderId, 0);
+  }
+
+  private async product(name: string): Promise<Product> {
+    this.products += 1;
+    return seedProduct(this.engine.db, `${name}-${this.products}`, 1500);
+  }
+
+  private async receive(locationId: string, products: Product[], bin?: string): Promise<string> {
+    const lines = products.map((product) => ({ sku: product.sku, quantity: 5, ...(bin ? { bin } : {}) }));
+    const answer = await this.engine.call('warehouse', 'POST', '/v1/inventory/receipts', { locationId, lines });
+    if (answer.status !== 201) throw new Error(`receipt failed: ${JSON.stringify(answer.body)}`);
+    return answer.body.id;
+  }
+
+  private async order(products: Product[], quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
+    const lines = products.map((product) => ({ sku: product.sku, quantity }));
+    const answer = await this.engine.call('client', 'POST', '/v1/orders', orderRequest('cus-recorder', lines, extra));
+    if (answer.status !== 201) throw new Error(`order failed: ${JSON.stringify(answer.body)}`);
+    return answer.body.id;
+  }
+
+  private async until(orderId: string, status: string): Promise<void> {
+    await eventually(async () => (await this.engine.call('ops', 'GET', `/v1/orders/${orderId}`)).body.status === status, 60_000);
+    await eventually(async () => {
+      const { status: run } = await this.engine.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe();
+      return run.name !== 'RUNNING' || !['DELIVERED', 'CANCELLED', 'REJECTED', 'PAYMENT_DECLINED'].includes(status);
+    }, 60_000);
+  }
+
+  private async waitForShipment(orderId: string, shipmentNo: number, status: string): Promise<string> {
+    return eventually(async () => {
+      const row = await this.engine.db('shipments').where({ order_id: orderId, shipment_no: shipmentNo }).first();
+      return row?.status === status && row.id;
+    }, 60_000);
+  }
+
+  private async save(scenario: string, orderId: string, shipments: number): Promise<void> {
+    await this.write(`${scenario}.order`, orderWorkflowId(orderId));
+    for (let n = 1; n <= shipments; n += 1) await this.write(`${scenario}.shipment-${n}`, shipmentWorkflowId(orderId, n));
+  }
+
+  private async write(name: string, workflowId: string): Promise<void> {
+    const handle = this.engine.temporal.workflow.getHandle(workflowId);
+    await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 60_000);
+    // The CLI writes the canonical JSON that historyFromJSON reads back (as the Web UI's download does).
+    const json = execFileSync(this.cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', this.engine.config.temporal.address, '--output', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    fs.writeFileSync(path.join(OUT, `${name}.json`), json);
+    console.log(`recorded ${name} (${JSON.parse(json).events.length} events)`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

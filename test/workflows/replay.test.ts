@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+
+/**
+ * Histories recorded from real runs (npm run record-histories) replayed against today's workflow
+ * code: a change that would break workflows already running fails here. Use patched() for such
+ * changes, and keep the old history files.
+ */
+const dir = path.resolve(__dirname, '..', 'histories');
+const files = fs.readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
+
+it('has recorded histories of the Order and Shipment workflows to replay', () => {
+  expect(files.some((file) => file.includes('.order'))).toBe(true);
+  expect(files.some((file) => file.includes('.shipment-'))).toBe(true);
+});
+
+it.each(files)('replays %s', async (file) => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.OMS_TEST_WORKFLOW_BUNDLE! } }, history);
+});
