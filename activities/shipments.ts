@@ -43,8 +43,12 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
   }
 
   return {
-    /** Writes the shipment and ties the reservations of its allocation to it. */
+    /**
+     * Writes the shipment and ties the reservations of its allocation to it. In an `auto`
+     * warehouse the automation picks and packs as the shipment is created.
+     */
     async createShipment(input: ShipmentInput): Promise<void> {
+      const automated = input.fulfillmentMode === 'auto';
       await db.transaction(async (trx) => {
         const inserted = await trx('shipments')
           .insert({
@@ -52,8 +56,9 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
             order_id: input.orderId,
             shipment_no: input.shipmentNo,
             location_id: input.locationId,
-            status: 'AWAITING_PICK',
+            status: automated ? 'PACKED' : 'AWAITING_PICK',
             amount_cents: input.amountCents,
+            ...(automated ? { picked_at: trx.fn.now(), packed_at: trx.fn.now() } : {}),
           })
           .onConflict('id')
           .ignore()
@@ -70,6 +75,12 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
           locationId: input.locationId,
           units: input.lines.reduce((sum, line) => sum + line.quantity, 0),
         });
+        if (automated) {
+          await recordOrderEvent(trx, input.orderId, `shipment:${input.shipmentId}:PACKED`, 'shipment_packed', {
+            shipmentId: input.shipmentId,
+            by: 'automation',
+          });
+        }
       });
     },
 
@@ -172,32 +183,38 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
       });
     },
 
-    /** Stores a carrier event the workflow decided to apply; the unique key makes it once only. */
-    async recordTrackingEvent(input: {
+    /**
+     * Stores the carrier events the workflow decided to apply, in order, and the status they lead
+     * to. The unique key on (carrier, event id) makes each one count once, even on a retry.
+     */
+    async recordTrackingEvents(input: {
       shipmentId: string;
       orderId: string;
-      event: CarrierEvent;
+      events: CarrierEvent[];
       status: ShipmentStatus;
     }): Promise<void> {
-      const { event } = input;
       await db.transaction(async (trx) => {
-        await trx('tracking_events')
-          .insert({
-            shipment_id: input.shipmentId,
-            carrier: event.carrier,
-            event_id: event.eventId,
-            status: event.status,
-            description: event.description ?? null,
-            occurred_at: event.occurredAt,
-          })
-          .onConflict(['carrier', 'event_id'])
-          .ignore();
-        await trx('webhook_events')
-          .where({ carrier: event.carrier, event_id: event.eventId, signature_valid: true })
-          .whereNull('applied_at')
-          .update({ applied_at: trx.fn.now() });
+        for (const event of input.events) {
+          await trx('tracking_events')
+            .insert({
+              shipment_id: input.shipmentId,
+              carrier: event.carrier,
+              event_id: event.eventId,
+              status: event.status,
+              description: event.description ?? null,
+              occurred_at: event.occurredAt,
+            })
+            .onConflict(['carrier', 'event_id'])
+            .ignore();
+          await trx('webhook_events')
+            .where({ carrier: event.carrier, event_id: event.eventId, signature_valid: true })
+            .whereNull('applied_at')
+            .update({ applied_at: trx.fn.now() });
+        }
         const current = await trx('shipments').where({ id: input.shipmentId }).first('status');
-        if (current.status !== input.status) await setStatus(trx, input, input.status, { carrierEvent: event.status });
+        if (current.status !== input.status) {
+          await setStatus(trx, input, input.status, { carrierEvent: input.events[input.events.length - 1].status });
+        }
       });
     },
 

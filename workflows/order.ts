@@ -45,9 +45,10 @@ interface OrderState extends Omit<OrderView, 'orderId'> {
   cancelledUnits: Record<number, number>;
   wakeRequests: number;
   wakesAnswered: number;
-  progressSignals: number;
   statusChanges: number;
   settlements: number;
+  /** Why the order ends, for the timeline entry of its final status. */
+  closingDetail?: Record<string, unknown>;
 }
 
 const TIMELINE_LENGTH = 100;
@@ -68,7 +69,6 @@ export async function orderWorkflow(input: OrderInput, resumed?: OrderState): Pr
     cancelledUnits: {},
     wakeRequests: 0,
     wakesAnswered: 0,
-    progressSignals: 0,
     statusChanges: 0,
     settlements: 0,
   };
@@ -81,6 +81,7 @@ export async function orderWorkflow(input: OrderInput, resumed?: OrderState): Pr
   await waitForStock(input, s);
   await followShipments(input, s);
   await settle(input, s);
+  await updateStatus(input, s, s.closingDetail);
   await condition(allHandlersFinished);
   return s.status;
 }
@@ -125,7 +126,9 @@ async function waitForStock(input: OrderInput, s: OrderState): Promise<void> {
     if (!woken) {
       addCancelled(s, s.waitingForStock);
       s.waitingForStock = [];
-      await updateStatus(input, s, { reason: 'backorder_deadline_passed' });
+      // With nothing reserved the order ends here; its final status is recorded once payment is settled.
+      if (s.shipments.length > 0) await updateStatus(input, s, { reason: 'backorder_deadline_passed' });
+      else s.closingDetail = { reason: 'backorder_deadline_passed' };
       return;
     }
     const answering = s.wakeRequests;
@@ -136,13 +139,19 @@ async function waitForStock(input: OrderInput, s: OrderState): Promise<void> {
   }
 }
 
+/** Follows the shipments until each is delivered or cancelled; the final status is recorded after settling. */
 async function followShipments(input: OrderInput, s: OrderState): Promise<void> {
   for (;;) {
     if (s.cancellation && !s.cancellation.result) await cancelOrder(input, s);
-    await updateStatus(input, s);
     if (s.shipments.every((shipment) => isFinalShipment(shipment.status))) return;
-    const seen = s.progressSignals;
-    await condition(() => s.progressSignals !== seen || (s.cancellation !== undefined && !s.cancellation.result));
+    await updateStatus(input, s);
+    // State, not a counter read after an await: progress that arrived meanwhile is never missed.
+    await condition(
+      () =>
+        derivedStatus(s) !== s.status ||
+        s.shipments.every((shipment) => isFinalShipment(shipment.status)) ||
+        (s.cancellation !== undefined && !s.cancellation.result),
+    );
     await continueAsNewIfSuggested(input, s);
   }
 }
@@ -164,8 +173,8 @@ async function cancelOrder(input: OrderInput, s: OrderState): Promise<void> {
   const cancelled = targets.filter((target) => target.status === 'CANCELLED');
   for (const shipment of cancelled) addCancelled(s, shipment.lines);
   const shipped = s.shipments.filter((shipment) => hasShipped(shipment.status));
-  await updateStatus(input, s, { reason: 'cancelled', detail: reason });
   await settle(input, s);
+  await updateStatus(input, s, { reason: 'cancelled', detail: reason });
   s.cancellation!.result = {
     outcome: shipped.length === 0 ? 'cancelled' : 'partially_cancelled',
     status: s.status,
@@ -229,10 +238,12 @@ async function startShipments(input: OrderInput, s: OrderState, allocations: All
 /** Voids or refunds what will not be charged; safe to repeat. */
 async function settle(input: OrderInput, s: OrderState): Promise<void> {
   if (s.payment.state !== 'authorized') return;
-  s.settlements += 1;
   const shippedValueCents = s.shipments
     .filter((shipment) => hasShipped(shipment.status))
     .reduce((sum, shipment) => sum + shipment.amountCents, 0);
+  // Everything authorized shipped and was captured per shipment: nothing to give back.
+  if (input.captureMode === 'on_shipment' && shippedValueCents === s.payment.authorizedCents) return;
+  s.settlements += 1;
   await acts.settlePayment({ orderId: input.orderId, captureMode: input.captureMode, shippedValueCents, settlementNo: s.settlements });
 }
 
@@ -248,11 +259,15 @@ async function close(input: OrderInput, s: OrderState, status: OrderStatus, deta
   return status;
 }
 
-async function updateStatus(input: OrderInput, s: OrderState, detail?: Record<string, unknown>): Promise<void> {
-  const status = orderStatusFromShipments(
+function derivedStatus(s: OrderState): OrderStatus {
+  return orderStatusFromShipments(
     s.shipments.map((shipment) => shipment.status),
     units(s.waitingForStock),
   );
+}
+
+async function updateStatus(input: OrderInput, s: OrderState, detail?: Record<string, unknown>): Promise<void> {
+  const status = derivedStatus(s);
   if (status !== s.status || detail) await setStatus(input, s, status, detail);
 }
 
@@ -311,7 +326,6 @@ function registerHandlers(input: OrderInput, s: OrderState): void {
     if (!shipment) return;
     shipment.status = progress.status;
     shipment.trackingNumber = progress.trackingNumber ?? shipment.trackingNumber;
-    s.progressSignals += 1;
     note(s, `shipment_${progress.status.toLowerCase()}`, `shipment ${progress.shipmentNo}`);
   });
 }

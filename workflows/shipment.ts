@@ -51,6 +51,13 @@ interface ShipmentState extends TrackingState {
 const REPORTED_TO_ORDER: ShipmentStatus[] = ['SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED'];
 
 /**
+ * The ShipmentStatus search attribute follows the stages ops filter on (waiting for people,
+ * with the carrier, in trouble, done); each upsert is a visibility write, so the seconds-long
+ * steps in between (packed, labelled, in transit, out for delivery) don't get one.
+ */
+const SEARCHABLE_STAGES: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED'];
+
+/**
  * One parcel from one warehouse: pick -> pack (every unit scanned) -> label -> shipped
  * (stock consumed, payment share captured) -> carrier events -> delivered.
  * In an `auto` warehouse the worker confirms pick and pack itself.
@@ -97,8 +104,8 @@ export async function shipmentWorkflow(input: ShipmentInput, resumed?: ShipmentS
 
 async function pickAndPack(input: ShipmentInput, s: ShipmentState): Promise<void> {
   if (input.fulfillmentMode === 'auto') {
+    // createShipment recorded the automation's pick and pack.
     for (const line of input.lines) s.packed[line.lineNo] = line.quantity;
-    await acts.recordShipmentStatus({ shipmentId: input.shipmentId, orderId: input.orderId, status: 'PACKED', by: 'automation' });
     await setStatus(input, s, 'PACKED');
     return;
   }
@@ -122,15 +129,22 @@ async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<vo
         continue;
       }
     }
-    const event = s.inbox.shift()!;
-    const decision = applyCarrierEvent(s, event);
-    if (!decision.apply) continue;
-    await acts.recordTrackingEvent({ shipmentId: input.shipmentId, orderId: input.orderId, event, status: decision.next.status });
-    s.progress = decision.next.progress;
-    s.appliedEventIds = decision.next.appliedEventIds;
-    await setStatus(input, s, decision.next.status);
+    // Everything that arrived meanwhile is decided in order and stored in one activity.
+    let next: TrackingState = { status: s.status, progress: s.progress, appliedEventIds: s.appliedEventIds };
+    const applied: CarrierEvent[] = [];
+    for (const event of s.inbox.splice(0)) {
+      const decision = applyCarrierEvent(next, event);
+      if (!decision.apply) continue;
+      next = decision.next;
+      applied.push(event);
+    }
+    if (applied.length === 0) continue;
+    await acts.recordTrackingEvents({ shipmentId: input.shipmentId, orderId: input.orderId, events: applied, status: next.status });
+    s.progress = next.progress;
+    s.appliedEventIds = next.appliedEventIds;
+    await setStatus(input, s, next.status);
 
-    if (workflowInfo().continueAsNewSuggested && decision.next.status !== 'DELIVERED') {
+    if (workflowInfo().continueAsNewSuggested && next.status !== 'DELIVERED') {
       await condition(allHandlersFinished);
       await continueAsNew<typeof shipmentWorkflow>(input, s);
     }
@@ -147,7 +161,7 @@ async function cancel(input: ShipmentInput, s: ShipmentState): Promise<ShipmentR
 async function setStatus(input: ShipmentInput, s: ShipmentState, status: ShipmentStatus): Promise<void> {
   if (s.status === status) return;
   s.status = status;
-  upsertSearchAttributes([{ key: ShipmentStatusKey, value: status }]);
+  if (SEARCHABLE_STAGES.includes(status)) upsertSearchAttributes([{ key: ShipmentStatusKey, value: status }]);
   if (!REPORTED_TO_ORDER.includes(status)) return;
   try {
     await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(shipmentProgressSignal, {

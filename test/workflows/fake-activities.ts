@@ -112,8 +112,8 @@ export function fakeActivities(world: FakeWorld): Activities {
     async cancelShipment(input) {
       await record('cancelShipment', input);
     },
-    async recordTrackingEvent(input) {
-      await record('recordTrackingEvent', input);
+    async recordTrackingEvents(input) {
+      await record('recordTrackingEvents', input);
     },
     async markShipmentOverdue(input) {
       await record('markShipmentOverdue', input);

@@ -1,0 +1,30 @@
+import { ApiError } from './api-error';
+
+/** Opaque page cursors: base64url JSON of the last row's sort key. */
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Decodes a cursor whose parts must pass `accept`, one check per part; anything else is invalid_cursor. */
+export function decodeCursor<T extends unknown[]>(
+  cursor: string,
+  accept: { [K in keyof T]: (part: unknown) => part is T[K] },
+): T {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parts = undefined;
+  }
+  const valid =
+    Array.isArray(parts) && parts.length === accept.length && parts.every((part, index) => accept[index](part));
+  if (!valid) throw new ApiError(400, 'invalid_cursor', 'cursor is not one this API returned');
+  return parts as T;
+}
+
+/** A short string without control characters, as ids and SKUs are. */
+export const isKeyText = (part: unknown): part is string =>
+  typeof part === 'string' && part.length > 0 && part.length <= 64 && !/[\x00-\x1f\x7f]/.test(part);
+
+export const isPositiveInteger = (part: unknown): part is number =>
+  typeof part === 'number' && Number.isSafeInteger(part) && part > 0;

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
+import { iso, isoOrNull, isIsoDateTime } from '../iso-date-time';
+import type { Order, OrderSummary } from '../schemas';
+
+/** The orders projection (written by the API at creation, by the workflows' activities after). */
+export async function loadOrder(db: Knex, orderId: string): Promise<Order | undefined> {
+  const row = await db('orders').where({ id: orderId }).first();
+  if (!row) return undefined;
+  const [lines, shipments, events, payments] = await Promise.all([
+    db('order_lines').where({ order_id: orderId }).orderBy('line_no'),
+    db('shipments').where({ order_id: orderId }).orderBy('shipment_no'),
+    db('order_events').where({ order_id: orderId }).orderBy('id'),
+    db('payments').where({ order_id: orderId }).orderBy('id'),
+  ]);
+  return {
+    ...orderSummary(row, lines),
+    shipments: shipments.map((shipment) => ({
+      id: shipment.id,
+      shipmentNo: shipment.shipment_no,
+      locationId: shipment.location_id,
+      status: shipment.status,
+      trackingNumber: shipment.tracking_number,
+      labelUrl: shipment.label_url,
+      overdue: shipment.overdue,
+    })),
+    events: events.map((event) => ({ type: event.type, detail: event.detail, at: iso(event.created_at) })),
+    payments: payments.map((payment) => ({
+      kind: payment.kind,
+      status: payment.status,
+      amountCents: payment.amount_cents,
+      at: iso(payment.created_at),
+    })),
+  };
+}
+
+export interface OrderFilters {
+  status?: string;
+  customerId?: string;
+  channel?: string;
+  createdFrom?: string;
+  createdTo?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+const isCursorTime = (part: unknown): part is string =>
+  typeof part === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(part) && isIsoDateTime(part);
+
+/**
+ * Newest first. The cursor carries the last row's created_at to the microsecond (a JS Date would
+ * round it to the millisecond and skip or repeat rows) and its id, which breaks ties.
+ */
+export async function listOrders(db: Knex, filters: OrderFilters): Promise<{ data: OrderSummary[]; nextCursor: string | null }> {
+  const limit = filters.limit ?? 50;
+  const query = db('orders')
+    .select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`))
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(limit + 1);
+  if (filters.status) query.where('status', filters.status);
+  if (filters.customerId) query.where('customer_id', filters.customerId);
+  if (filters.channel) query.where('channel', filters.channel);
+  if (filters.createdFrom) query.where('created_at', '>=', filters.createdFrom);
+  if (filters.createdTo) query.where('created_at', '<', filters.createdTo);
+  if (filters.cursor) {
+    const [at, id] = decodeCursor<[string, string]>(filters.cursor, [isCursorTime, isKeyText]);
+    query.whereRaw('(created_at, id) < (?::timestamptz, ?)', [at, id]);
+  }
+  const rows = await query;
+  const page = rows.slice(0, limit);
+  const lines = await db('order_lines')
+    .whereIn('order_id', page.map((row) => row.id))
+    .orderBy(['order_id', 'line_no']);
+  const last = page[page.length - 1];
+  return {
+    data: page.map((row) => orderSummary(row, lines.filter((line) => line.order_id === row.id))),
+    nextCursor: rows.length > limit ? encodeCursor([last.cursor_at, last.id]) : null,
+  };
+}
+
+// Rows come from knex untyped; the mappers are where they take the API's shape.
+function orderSummary(row: any, lines: any[]): OrderSummary {
+  return {
+    id: row.id,
+    status: row.status,
+    customerId: row.customer_id,
+    channel: row.channel,
+    externalRef: row.external_ref,
+    currency: row.currency,
+    itemsCents: row.items_cents,
+    shippingCents: row.shipping_cents,
+    totalCents: row.total_cents,
+    backorder: { policy: row.backorder_policy, deadline: isoOrNull(row.backorder_deadline) },
+    captureMode: row.capture_mode,
+    shippingAddress: row.shipping_address,
+    lines: lines.map((line) => ({
+      lineNo: line.line_no,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents: line.unit_price_cents,
+      qtyShipped: line.qty_shipped,
+      qtyCancelled: line.qty_cancelled,
+    })),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}

@@ -1,0 +1,99 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { startWakeBackorders } from '../../infra/workflow-starters';
+import { decodeCursor, encodeCursor, isPositiveInteger } from '../cursor';
+import { type RouteDeps, startAfterCommit, within } from '../deps';
+import { REPLAYED_HEADER } from '../idempotency';
+import { inventoryLevels } from '../inventory/levels';
+import { writeReceipt } from '../inventory/write-receipt';
+import { iso } from '../iso-date-time';
+import {
+  errorResponses,
+  IdempotencyHeaders,
+  InventoryLevel,
+  LevelsQuery,
+  MovementPage,
+  MovementsQuery,
+  Receipt,
+  ReceiptBody,
+} from '../schemas';
+
+export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { db, temporal, config, timeouts } = deps;
+
+  app.get(
+    '/v1/inventory/levels',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'On hand, reserved and available stock per sku and location',
+        querystring: LevelsQuery,
+        response: { 200: Type.Array(InventoryLevel), ...errorResponses },
+      },
+    },
+    async (request) => inventoryLevels(db, request.query),
+  );
+
+  app.get(
+    '/v1/inventory/movements',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'The stock ledger, newest first: every change of on_hand with its reference',
+        querystring: MovementsQuery,
+        response: { 200: MovementPage, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { sku, locationId, cursor } = request.query;
+      const limit = request.query.limit ?? 50;
+      const query = db('inventory_movements').orderBy('id', 'desc').limit(limit + 1);
+      if (sku) query.where({ sku });
+      if (locationId) query.where({ location_id: locationId });
+      if (cursor) query.where('id', '<', decodeCursor<[number]>(cursor, [isPositiveInteger])[0]);
+      const rows = await query;
+      const page = rows.slice(0, limit).map((row) => ({
+        id: row.id,
+        sku: row.sku,
+        locationId: row.location_id,
+        quantity: row.quantity,
+        kind: row.kind,
+        reasonCode: row.reason_code,
+        referenceType: row.reference_type,
+        referenceId: row.reference_id,
+        createdAt: iso(row.created_at),
+      }));
+      return { data: page, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null };
+    },
+  );
+
+  app.post(
+    '/v1/inventory/receipts',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Receive goods into stock; orders waiting for them are woken, oldest first',
+        headers: IdempotencyHeaders,
+        body: ReceiptBody,
+        response: { 201: Receipt, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { receiptId, replayed } = await writeReceipt(db, request.body, request.headers['idempotency-key']);
+      await startAfterCommit(request.log, () =>
+        within(deps, timeouts.startMs, () => startWakeBackorders(temporal, config.temporal.taskQueue, db, receiptId)),
+      );
+      const receipt = await db('receipts').where({ id: receiptId }).first();
+      const lines: ReceiptBody['lines'] = receipt.lines;
+      if (replayed) reply.header(REPLAYED_HEADER, 'true');
+      return reply.status(201).send({
+        id: receipt.id,
+        locationId: receipt.location_id,
+        reference: receipt.reference,
+        lines,
+        levels: await inventoryLevels(db, { skus: lines.map((line) => line.sku), locationId: receipt.location_id }),
+        createdAt: iso(receipt.created_at),
+      });
+    },
+  );
+};

@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { startOrderWorkflow } from '../../infra/workflow-starters';
+import { cancelOrderUpdate, orderStatusQuery, orderWorkflowId } from '../../workflows/definitions';
+import { ApiError } from '../api-error';
+import { type RouteDeps, startAfterCommit, within } from '../deps';
+import { REPLAYED_HEADER } from '../idempotency';
+import { listOrders, loadOrder } from '../orders/projection';
+import { writeOrder } from '../orders/write-order';
+import {
+  CancelOrderBody,
+  CancelResult,
+  CreateOrderBody,
+  errorResponses,
+  IdempotencyHeaders,
+  ListOrdersQuery,
+  Order,
+  OrderPage,
+  OrderParams,
+  OrderWithLive,
+} from '../schemas';
+import { callWorkflow, queryOrExplain } from '../temporal-errors';
+
+export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { db, temporal, config, timeouts } = deps;
+
+  const startWorkflow = (orderId: string) =>
+    within(deps, timeouts.startMs, () => startOrderWorkflow(temporal, config.temporal.taskQueue, db, orderId));
+
+  app.post(
+    '/v1/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order; prices come from the catalog',
+        headers: IdempotencyHeaders,
+        body: CreateOrderBody,
+        response: { 201: Order, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { orderId, replayed } = await writeOrder(db, config, request.body, request.headers['idempotency-key']);
+      // A replay starts the workflow too: the first attempt may have died right after its commit.
+      await startAfterCommit(request.log, () => startWorkflow(orderId));
+      if (replayed) reply.header(REPLAYED_HEADER, 'true');
+      return reply.status(201).send(await mustLoadOrder(orderId));
+    },
+  );
+
+  app.get(
+    '/v1/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'List orders, newest first',
+        querystring: ListOrdersQuery,
+        response: { 200: OrderPage, ...errorResponses },
+      },
+    },
+    async (request) => listOrders(db, request.query),
+  );
+
+  app.get(
+    '/v1/orders/:id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: "An order, with its workflow's live status",
+        params: OrderParams,
+        response: { 200: OrderWithLive, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const order = await mustLoadOrder(request.params.id);
+      const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
+      const live = await queryOrExplain(() => within(deps, timeouts.queryMs, () => handle.query(orderStatusQuery)));
+      return { ...order, ...live };
+    },
+  );
+
+  app.post(
+    '/v1/orders/:id/cancel',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel what has not shipped yet',
+        headers: IdempotencyHeaders,
+        params: OrderParams,
+        body: CancelOrderBody,
+        response: { 200: CancelResult, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const order = await db('orders').where({ id: request.params.id }).first('id', 'workflow_started_at');
+      if (!order) throw orderNotFound(request.params.id);
+      if (!order.workflow_started_at) await startWorkflow(order.id);
+      const key = request.headers['idempotency-key'];
+      const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
+      return callWorkflow(
+        () =>
+          within(deps, timeouts.updateMs, () =>
+            handle.executeUpdate(cancelOrderUpdate, {
+              args: [{ reason: request.body.reason }],
+              updateId: key ? `cancel:${key}` : undefined,
+            }),
+          ),
+        async () => {
+          const { status } = await db('orders').where({ id: order.id }).first('status');
+          return new ApiError(409, 'order_not_cancellable', `order ${order.id} is ${status} and its workflow has ended`);
+        },
+      );
+    },
+  );
+
+  async function mustLoadOrder(orderId: string) {
+    const order = await loadOrder(db, orderId);
+    if (!order) throw orderNotFound(orderId);
+    return order;
+  }
+};
+
+function orderNotFound(orderId: string): ApiError {
+  return new ApiError(404, 'order_not_found', `order ${orderId} not found`);
+}

@@ -1,0 +1,203 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Knex } from 'knex';
+import {
+  confirmPickUpdate,
+  type PickLine,
+  scanItemUpdate,
+  shipmentStatusQuery,
+  shipmentWorkflowId,
+} from '../../workflows/definitions';
+import { ApiError } from '../api-error';
+import { type RouteDeps, within } from '../deps';
+import { iso, isoOrNull } from '../iso-date-time';
+import {
+  errorResponses,
+  IdempotencyHeaders,
+  LocationParams,
+  PickBody,
+  PickLists,
+  PickListQuery,
+  ScanBody,
+  ScanResult,
+  Shipment,
+  ShipmentParams,
+  ShipmentView,
+  ShipmentWithLive,
+} from '../schemas';
+import { callWorkflow, queryOrExplain } from '../temporal-errors';
+
+/** Pick lists and the pick/pack steps a warehouse worker confirms on a handheld. */
+export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { db, temporal, timeouts } = deps;
+
+  app.get(
+    '/v1/warehouses/:locationId/pick-lists',
+    {
+      schema: {
+        tags: ['warehouse'],
+        summary: 'Shipments waiting to be picked (or packed) here, oldest first, lines in bin order',
+        params: LocationParams,
+        querystring: PickListQuery,
+        response: { 200: PickLists, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { locationId } = request.params;
+      const location = await db('locations').where({ id: locationId }).first('id');
+      if (!location) throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
+      const shipments = await db('shipments')
+        .where({ location_id: locationId, status: request.query.status ?? 'AWAITING_PICK' })
+        .orderBy(['created_at', 'id']);
+      const lines = await shipmentLines(db, shipments.map((shipment) => shipment.id));
+      return shipments.map((shipment) => ({
+        shipmentId: shipment.id,
+        orderId: shipment.order_id,
+        shipmentNo: shipment.shipment_no,
+        status: shipment.status,
+        createdAt: iso(shipment.created_at),
+        lines: lines.get(shipment.id) ?? [],
+      }));
+    },
+  );
+
+  app.get(
+    '/v1/shipments/:shipmentId',
+    {
+      schema: {
+        tags: ['warehouse'],
+        summary: "A shipment, its lines and tracking, with its workflow's live status",
+        params: ShipmentParams,
+        response: { 200: ShipmentWithLive, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await mustFindShipment(request.params.shipmentId);
+      const [lines, tracking] = await Promise.all([
+        shipmentLines(db, [row.id]),
+        db('tracking_events').where({ shipment_id: row.id }).orderBy(['occurred_at', 'id']),
+      ]);
+      const shipment: Shipment = {
+        id: row.id,
+        orderId: row.order_id,
+        shipmentNo: row.shipment_no,
+        locationId: row.location_id,
+        status: row.status,
+        amountCents: row.amount_cents,
+        carrier: row.carrier,
+        service: row.service,
+        trackingNumber: row.tracking_number,
+        labelUrl: row.label_url,
+        overdue: row.overdue,
+        deliveryDeadline: isoOrNull(row.delivery_deadline),
+        pickedAt: isoOrNull(row.picked_at),
+        packedAt: isoOrNull(row.packed_at),
+        shippedAt: isoOrNull(row.shipped_at),
+        deliveredAt: isoOrNull(row.delivered_at),
+        cancelledAt: isoOrNull(row.cancelled_at),
+        createdAt: iso(row.created_at),
+        updatedAt: iso(row.updated_at),
+        lines: lines.get(row.id) ?? [],
+        trackingEvents: tracking.map((event) => ({
+          carrier: event.carrier,
+          eventId: event.event_id,
+          status: event.status,
+          description: event.description,
+          occurredAt: iso(event.occurred_at),
+        })),
+      };
+      const handle = temporal.workflow.getHandle(shipmentWorkflowId(row.order_id, row.shipment_no));
+      const live = await queryOrExplain(() => within(deps, timeouts.queryMs, () => handle.query(shipmentStatusQuery)));
+      return { ...shipment, ...live };
+    },
+  );
+
+  app.post(
+    '/v1/shipments/:shipmentId/pick',
+    {
+      schema: {
+        tags: ['warehouse'],
+        summary: 'Confirm every line of the shipment has been picked',
+        headers: IdempotencyHeaders,
+        params: ShipmentParams,
+        body: PickBody,
+        response: { 200: ShipmentView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await mustFindShipment(request.params.shipmentId);
+      const key = request.headers['idempotency-key'];
+      return updateShipment(row, (handle) =>
+        handle.executeUpdate(confirmPickUpdate, {
+          args: [{ pickedBy: request.body.pickedBy }],
+          updateId: key ? `pick:${key}` : undefined,
+        }),
+      );
+    },
+  );
+
+  app.post(
+    '/v1/shipments/:shipmentId/scans',
+    {
+      schema: {
+        tags: ['warehouse'],
+        summary: 'Scan one unit into the parcel; wrong items and extra units are refused',
+        headers: IdempotencyHeaders,
+        params: ShipmentParams,
+        body: ScanBody,
+        response: { 200: ScanResult, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const row = await mustFindShipment(request.params.shipmentId);
+      const key = request.headers['idempotency-key'];
+      return updateShipment(row, (handle) =>
+        handle.executeUpdate(scanItemUpdate, {
+          args: [{ upc: request.body.upc, scannedBy: request.body.scannedBy }],
+          // A scanner retrying the same scan must not count the unit twice.
+          updateId: key ? `scan:${key}` : undefined,
+        }),
+      );
+    },
+  );
+
+  async function mustFindShipment(shipmentId: string) {
+    const row = await db('shipments').where({ id: shipmentId }).first();
+    if (!row) throw new ApiError(404, 'shipment_not_found', `shipment ${shipmentId} not found`);
+    return row;
+  }
+
+  function updateShipment<T>(
+    row: { id: string; order_id: string; shipment_no: number },
+    run: (handle: WorkflowHandle) => Promise<T>,
+  ): Promise<T> {
+    const handle = temporal.workflow.getHandle(shipmentWorkflowId(row.order_id, row.shipment_no));
+    return callWorkflow(
+      () => within(deps, timeouts.updateMs, () => run(handle)),
+      async () => {
+        const { status } = await db('shipments').where({ id: row.id }).first('status');
+        return new ApiError(409, 'invalid_shipment_state', `shipment ${row.id} is ${status} and its workflow has ended`);
+      },
+    );
+  }
+};
+
+/** Lines per shipment, in the order a picker walks the bins; lines without a bin come last. */
+async function shipmentLines(db: Knex, shipmentIds: string[]): Promise<Map<string, PickLine[]>> {
+  const rows = await db('shipment_lines as sl')
+    .join('shipments as s', 's.id', 'sl.shipment_id')
+    .join('products as p', 'p.sku', 'sl.sku')
+    .leftJoin('bin_assignments as b', function joinBin() {
+      this.on('b.sku', 'sl.sku').andOn('b.location_id', 's.location_id');
+    })
+    .whereIn('sl.shipment_id', shipmentIds)
+    .orderByRaw('b.bin_code ASC NULLS LAST, sl.line_no')
+    .select('sl.shipment_id', 'sl.line_no', 'sl.sku', 'p.name', 'p.upc', 'b.bin_code', 'sl.quantity');
+  const byShipment = new Map<string, PickLine[]>();
+  for (const row of rows) {
+    const lines = byShipment.get(row.shipment_id) ?? [];
+    lines.push({ lineNo: row.line_no, sku: row.sku, name: row.name, upc: row.upc, bin: row.bin_code, quantity: row.quantity });
+    byShipment.set(row.shipment_id, lines);
+  }
+  return byShipment;
+}

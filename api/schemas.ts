@@ -1,0 +1,442 @@
+/**
+ * Every request and response shape of the HTTP API, as TypeBox schemas: the same objects validate
+ * requests, serialize responses and describe the API in OpenAPI.
+ */
+import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  BACKORDER_POLICIES,
+  CAPTURE_MODES,
+  CARRIER_EVENT_STATUSES,
+  ORDER_STATUSES,
+  SHIPMENT_STATUSES,
+} from '../domain/types';
+import { isIsoDateTime } from './iso-date-time';
+
+FormatRegistry.Set('date-time', isIsoDateTime);
+
+/** Largest amount or quantity a Postgres integer column holds. */
+export const MAX_INT = 2_147_483_647;
+
+/** Non-empty text without control characters (which would end up in labels, logs and Postgres). */
+const Text = (maxLength: number, options: { description?: string } = {}) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^[^\\x00-\\x1f\\x7f]*$', ...options });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const OneOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+const DateTime = (description?: string) => Type.String({ format: 'date-time', description });
+const Cents = (options: { default?: number; description?: string } = {}) =>
+  Type.Integer({ minimum: 0, maximum: MAX_INT, ...options });
+
+export const ErrorBody = Type.Object({
+  code: Type.String({ description: 'Machine-readable error code, e.g. unknown_sku' }),
+  message: Type.String(),
+  details: Type.Optional(Type.Unknown()),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+export const errorResponses = { '4xx': ErrorBody, '5xx': ErrorBody };
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Text(200, { description: 'A retry with the same key and body returns the first result' })),
+});
+
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }));
+const CursorParam = Type.Optional(Text(400, { description: 'nextCursor of the previous page' }));
+const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+// ---------- Orders ----------
+
+export const Address = Type.Object(
+  {
+    name: Text(200),
+    line1: Text(200),
+    line2: Type.Optional(Text(200)),
+    city: Text(100),
+    region: Text(100),
+    postalCode: Text(20),
+    country: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' }),
+    phone: Type.Optional(Text(40)),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateOrderBody = Type.Object(
+  {
+    customerId: Text(128),
+    channel: Text(64),
+    externalRef: Type.Optional(Text(128)),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$', default: 'USD' })),
+    lines: Type.Array(
+      Type.Object(
+        { sku: Text(64), quantity: Type.Integer({ minimum: 1, maximum: 100_000 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 200 },
+    ),
+    shippingAddress: Address,
+    shippingCents: Type.Optional(Cents({ default: 0 })),
+    backorder: Type.Optional(
+      Type.Object(
+        {
+          policy: Type.Optional(OneOf(BACKORDER_POLICIES)),
+          deadline: Type.Optional(DateTime('Default: now + the configured backorder wait')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    payment: Type.Object(
+      {
+        token: Text(128, { description: "Payment method token, e.g. 'tok_visa'" }),
+        captureMode: Type.Optional(OneOf(CAPTURE_MODES)),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateOrderBody = Static<typeof CreateOrderBody>;
+
+export const OrderParams = Type.Object({ id: Text(40) });
+
+export const ListOrdersQuery = Type.Object(
+  {
+    status: Type.Optional(OneOf(ORDER_STATUSES)),
+    customerId: Type.Optional(Text(128)),
+    channel: Type.Optional(Text(64)),
+    createdFrom: Type.Optional(DateTime('Inclusive')),
+    createdTo: Type.Optional(DateTime('Exclusive')),
+    limit: Limit,
+    cursor: CursorParam,
+  },
+  { additionalProperties: false },
+);
+
+const OrderLine = Type.Object({
+  lineNo: Type.Integer(),
+  sku: Type.String(),
+  quantity: Type.Integer(),
+  unitPriceCents: Type.Integer(),
+  qtyShipped: Type.Integer(),
+  qtyCancelled: Type.Integer(),
+});
+
+const OrderFields = {
+  id: Type.String(),
+  status: OneOf(ORDER_STATUSES),
+  customerId: Type.String(),
+  channel: Type.String(),
+  externalRef: Nullable(Type.String()),
+  currency: Type.String(),
+  itemsCents: Type.Integer(),
+  shippingCents: Type.Integer(),
+  totalCents: Type.Integer(),
+  backorder: Type.Object({ policy: OneOf(BACKORDER_POLICIES), deadline: Nullable(Type.String()) }),
+  captureMode: OneOf(CAPTURE_MODES),
+  shippingAddress: Address,
+  lines: Type.Array(OrderLine),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+};
+
+export const OrderSummary = Type.Object(OrderFields);
+export type OrderSummary = Static<typeof OrderSummary>;
+
+export const Order = Type.Object({
+  ...OrderFields,
+  shipments: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      shipmentNo: Type.Integer(),
+      locationId: Type.String(),
+      status: OneOf(SHIPMENT_STATUSES),
+      trackingNumber: Nullable(Type.String()),
+      labelUrl: Nullable(Type.String()),
+      overdue: Type.Boolean(),
+    }),
+  ),
+  events: Type.Array(Type.Object({ type: Type.String(), detail: Type.Unknown(), at: Type.String() })),
+  payments: Type.Array(
+    Type.Object({ kind: Type.String(), status: Type.String(), amountCents: Type.Integer(), at: Type.String() }),
+  ),
+});
+export type Order = Static<typeof Order>;
+
+/** `live` is the workflow's own answer (its status query); null with `liveError` when it cannot answer. */
+const Live = {
+  live: Type.Unknown({ description: "The workflow's status query result, or null" }),
+  liveError: Type.Optional(Type.String()),
+};
+
+export const OrderWithLive = Type.Object({ ...Order.properties, ...Live });
+export const OrderPage = Page(OrderSummary);
+
+export const CancelOrderBody = Type.Object({ reason: Text(500) }, { additionalProperties: false });
+
+export const CancelResult = Type.Object({
+  outcome: OneOf(['cancelled', 'partially_cancelled'] as const),
+  status: OneOf(ORDER_STATUSES),
+  cancelledShipments: Type.Array(Type.Integer()),
+  shippedShipments: Type.Array(Type.Integer()),
+  cancelledBackorderUnits: Type.Integer(),
+});
+
+// ---------- Warehouse ----------
+
+export const LocationParams = Type.Object({ locationId: Text(32) });
+export const ShipmentParams = Type.Object({ shipmentId: Text(48) });
+
+export const PickListQuery = Type.Object(
+  { status: Type.Optional(OneOf(['AWAITING_PICK', 'AWAITING_PACK'] as const)) },
+  { additionalProperties: false },
+);
+
+const ShipmentLine = Type.Object({
+  lineNo: Type.Integer(),
+  sku: Type.String(),
+  name: Type.String(),
+  upc: Type.String(),
+  bin: Nullable(Type.String()),
+  quantity: Type.Integer(),
+});
+
+export const PickList = Type.Object({
+  shipmentId: Type.String(),
+  orderId: Type.String(),
+  shipmentNo: Type.Integer(),
+  status: OneOf(SHIPMENT_STATUSES),
+  createdAt: Type.String(),
+  lines: Type.Array(ShipmentLine),
+});
+export const PickLists = Type.Array(PickList);
+
+export const Shipment = Type.Object({
+  id: Type.String(),
+  orderId: Type.String(),
+  shipmentNo: Type.Integer(),
+  locationId: Type.String(),
+  status: OneOf(SHIPMENT_STATUSES),
+  amountCents: Type.Integer(),
+  carrier: Nullable(Type.String()),
+  service: Nullable(Type.String()),
+  trackingNumber: Nullable(Type.String()),
+  labelUrl: Nullable(Type.String()),
+  overdue: Type.Boolean(),
+  deliveryDeadline: Nullable(Type.String()),
+  pickedAt: Nullable(Type.String()),
+  packedAt: Nullable(Type.String()),
+  shippedAt: Nullable(Type.String()),
+  deliveredAt: Nullable(Type.String()),
+  cancelledAt: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  lines: Type.Array(ShipmentLine),
+  trackingEvents: Type.Array(
+    Type.Object({
+      carrier: Type.String(),
+      eventId: Type.String(),
+      status: Type.String(),
+      description: Nullable(Type.String()),
+      occurredAt: Type.String(),
+    }),
+  ),
+});
+export type Shipment = Static<typeof Shipment>;
+export const ShipmentWithLive = Type.Object({ ...Shipment.properties, ...Live });
+
+export const PickBody = Type.Object({ pickedBy: Type.Optional(Text(120)) }, { additionalProperties: false });
+export const ScanBody = Type.Object(
+  { upc: Type.String({ pattern: '^[0-9]{12}$' }), scannedBy: Type.Optional(Text(120)) },
+  { additionalProperties: false },
+);
+
+export const ShipmentView = Type.Object({
+  shipmentId: Type.String(),
+  orderId: Type.String(),
+  shipmentNo: Type.Integer(),
+  locationId: Type.String(),
+  status: OneOf(SHIPMENT_STATUSES),
+  lines: Type.Array(Type.Object({ ...ShipmentLine.properties, packed: Type.Integer() })),
+  trackingNumber: Type.Optional(Type.String()),
+  labelUrl: Type.Optional(Type.String()),
+  overdue: Type.Boolean(),
+});
+
+export const ScanResult = Type.Object({
+  sku: Type.String(),
+  upc: Type.String(),
+  packed: Type.Boolean({ description: 'True once every unit of the shipment has been scanned' }),
+  remaining: Type.Array(Type.Object({ sku: Type.String(), upc: Type.String(), quantity: Type.Integer() })),
+});
+
+// ---------- Products ----------
+
+const Millimetres = Type.Integer({ minimum: 1, maximum: MAX_INT });
+const ProductFields = {
+  name: Text(200),
+  upc: Type.String({ minLength: 1, maxLength: 32, description: 'UPC-A: 12 digits with a valid check digit' }),
+  unitPriceCents: Cents(),
+  unitCostCents: Cents(),
+  weightGrams: Type.Integer({ minimum: 1, maximum: MAX_INT }),
+  lengthMm: Millimetres,
+  widthMm: Millimetres,
+  heightMm: Millimetres,
+};
+
+export const CreateProductBody = Type.Object(
+  {
+    sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'Letters, digits, dot, dash, underscore' }),
+    name: ProductFields.name,
+    upc: ProductFields.upc,
+    unitPriceCents: ProductFields.unitPriceCents,
+    unitCostCents: Type.Optional(ProductFields.unitCostCents),
+    weightGrams: ProductFields.weightGrams,
+    lengthMm: Type.Optional(Millimetres),
+    widthMm: Type.Optional(Millimetres),
+    heightMm: Type.Optional(Millimetres),
+  },
+  { additionalProperties: false },
+);
+export type CreateProductBody = Static<typeof CreateProductBody>;
+
+export const PatchProductBody = Type.Object(
+  {
+    name: Type.Optional(ProductFields.name),
+    upc: Type.Optional(ProductFields.upc),
+    unitPriceCents: Type.Optional(ProductFields.unitPriceCents),
+    unitCostCents: Type.Optional(ProductFields.unitCostCents),
+    weightGrams: Type.Optional(ProductFields.weightGrams),
+    lengthMm: Type.Optional(Nullable(Millimetres)),
+    widthMm: Type.Optional(Nullable(Millimetres)),
+    heightMm: Type.Optional(Nullable(Millimetres)),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchProductBody = Static<typeof PatchProductBody>;
+
+export const SkuParams = Type.Object({ sku: Text(64) });
+export const UpcParams = Type.Object({ upc: Text(32) });
+export const ListProductsQuery = Type.Object(
+  { active: Type.Optional(Type.Boolean()), limit: Limit, cursor: CursorParam },
+  { additionalProperties: false },
+);
+
+export const Product = Type.Object({
+  sku: Type.String(),
+  name: Type.String(),
+  upc: Type.String(),
+  unitPriceCents: Type.Integer(),
+  unitCostCents: Type.Integer(),
+  weightGrams: Type.Integer(),
+  lengthMm: Nullable(Type.Integer()),
+  widthMm: Nullable(Type.Integer()),
+  heightMm: Nullable(Type.Integer()),
+  active: Type.Boolean(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type Product = Static<typeof Product>;
+export const ProductPage = Page(Product);
+
+// ---------- Locations ----------
+
+export const Location = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  fulfillmentMode: OneOf(['manual', 'auto'] as const),
+  priority: Type.Integer(),
+  address: Type.Unknown(),
+  active: Type.Boolean(),
+  bins: Type.Array(Type.String()),
+});
+
+// ---------- Inventory ----------
+
+export const LevelsQuery = Type.Object(
+  { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)) },
+  { additionalProperties: false },
+);
+
+export const InventoryLevel = Type.Object({
+  sku: Type.String(),
+  locationId: Type.String(),
+  onHand: Type.Integer(),
+  reserved: Type.Integer(),
+  available: Type.Integer(),
+  bin: Nullable(Type.String()),
+});
+export type InventoryLevel = Static<typeof InventoryLevel>;
+
+export const MovementsQuery = Type.Object(
+  { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)), limit: Limit, cursor: CursorParam },
+  { additionalProperties: false },
+);
+
+export const Movement = Type.Object({
+  id: Type.Integer(),
+  sku: Type.String(),
+  locationId: Type.String(),
+  quantity: Type.Integer(),
+  kind: Type.String(),
+  reasonCode: Nullable(Type.String()),
+  referenceType: Type.String(),
+  referenceId: Type.String(),
+  createdAt: Type.String(),
+});
+export const MovementPage = Page(Movement);
+
+const ReceiptLine = Type.Object(
+  { sku: Text(64), quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }), bin: Type.Optional(Text(32)) },
+  { additionalProperties: false },
+);
+
+export const ReceiptBody = Type.Object(
+  {
+    locationId: Text(32),
+    reference: Type.Optional(Text(128, { description: 'e.g. the supplier delivery note' })),
+    lines: Type.Array(ReceiptLine, { minItems: 1, maxItems: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type ReceiptBody = Static<typeof ReceiptBody>;
+
+export const Receipt = Type.Object({
+  id: Type.String(),
+  locationId: Type.String(),
+  reference: Nullable(Type.String()),
+  lines: Type.Array(ReceiptLine),
+  levels: Type.Array(InventoryLevel),
+  createdAt: Type.String(),
+});
+
+// ---------- Carrier webhooks ----------
+
+export const CarrierParams = Type.Object({ carrier: Text(32) });
+export const CarrierHeaders = Type.Object({
+  'x-carrier-timestamp': Type.Optional(Type.String({ description: 'Unix seconds' })),
+  'x-carrier-signature': Type.Optional(Type.String({ description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">' })),
+});
+
+export const CarrierEventBody = Type.Object(
+  {
+    id: Text(128),
+    type: Text(64),
+    trackingNumber: Text(64),
+    status: OneOf(CARRIER_EVENT_STATUSES),
+    occurredAt: DateTime(),
+    description: Type.Optional(Text(500)),
+  },
+  { additionalProperties: false },
+);
+
+export const WebhookResult = Type.Object({
+  status: OneOf(['accepted', 'duplicate', 'unmatched', 'ignored'] as const),
+  reason: Type.Optional(Type.String()),
+});
+
+// ---------- Health ----------
+
+export const HealthStatus = Type.Object({
+  status: Type.Literal('ok'),
+  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+});

@@ -1,0 +1,3 @@
+export const baselineActivities = {
+  async noop(): Promise<void> {},
+};

@@ -1,0 +1,173 @@
+import { type ApiTest, bearer, seedLocation, seedProduct, uniqueUpc, startApiTest } from '../helpers/api';
+
+let t: ApiTest;
+
+beforeAll(async () => {
+  t = await startApiTest();
+});
+
+afterAll(() => t.close());
+
+const ops = () => bearer(t.keys.ops);
+const productBody = (sku: string, overrides: object = {}) => ({
+  sku,
+  name: `Widget ${sku}`,
+  upc: uniqueUpc(),
+  unitPriceCents: 1999,
+  weightGrams: 250,
+  ...overrides,
+});
+const createProduct = (body: object, headers: Record<string, string> = {}) =>
+  t.request({ method: 'POST', url: '/v1/products', headers: { ...ops(), ...headers }, payload: body });
+const productCount = async () => Number((await t.db('products').where('sku', 'like', `${t.prefix}%`).count({ n: '*' }))[0].n);
+
+describe('POST /v1/products', () => {
+  it('adds a product and returns it', async () => {
+    const body = productBody(`${t.prefix}-P1`, { unitCostCents: 800, lengthMm: 100, widthMm: 50, heightMm: 20 });
+    const res = await createProduct(body);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ ...body, active: true, createdAt: expect.any(String) });
+    expect(await t.db('products').where({ sku: body.sku }).first()).toMatchObject({ unit_price_cents: 1999, unit_cost_cents: 800 });
+  });
+
+  it.each([
+    ['a wrong check digit', () => ({ upc: '036000291453' }), 422, 'invalid_upc'],
+    ['letters', () => ({ upc: '03600029145X' }), 422, 'invalid_upc'],
+    ['11 digits', () => ({ upc: '03600029145' }), 422, 'invalid_upc'],
+    ['an unknown field', () => ({ colour: 'red' }), 400, 'validation_error'],
+    ['a negative price', () => ({ unitPriceCents: -1 }), 400, 'validation_error'],
+    ['a price as text', () => ({ unitPriceCents: '19.99' }), 400, 'validation_error'],
+    ['zero weight', () => ({ weightGrams: 0 }), 400, 'validation_error'],
+    ['a sku with a slash', () => ({ sku: 'A/B' }), 400, 'validation_error'],
+  ])('refuses %s and writes nothing', async (_name, overrides, status, code) => {
+    const before = await productCount();
+    const res = await createProduct(productBody(`${t.prefix}-BAD`, overrides()));
+    expect(res.statusCode).toBe(status);
+    expect(res.json().code).toBe(code);
+    expect(await productCount()).toBe(before);
+  });
+
+  it('refuses an existing sku and an upc another product has', async () => {
+    const first = productBody(`${t.prefix}-P2`);
+    expect((await createProduct(first)).statusCode).toBe(201);
+
+    const sameSku = await createProduct(productBody(first.sku));
+    expect(sameSku.statusCode).toBe(409);
+    expect(sameSku.json().code).toBe('sku_exists');
+
+    const sameUpc = await createProduct(productBody(`${t.prefix}-P3`, { upc: first.upc }));
+    expect(sameUpc.statusCode).toBe(409);
+    expect(sameUpc.json().code).toBe('upc_exists');
+    expect(await t.db('products').where({ sku: `${t.prefix}-P3` }).first()).toBeUndefined();
+  });
+
+  it('answers a retried creation (Idempotency-Key, same body) with the product, and a different one with 409', async () => {
+    const body = productBody(`${t.prefix}-P4`);
+    const key = { 'idempotency-key': `${t.prefix}-p4` };
+    const first = await createProduct(body, key);
+    const retry = await createProduct(body, key);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotency-replayed']).toBe('true');
+    expect(retry.json()).toEqual(first.json());
+
+    const changed = await createProduct({ ...body, unitPriceCents: 1 }, key);
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json().code).toBe('sku_exists');
+  });
+});
+
+describe('PATCH /v1/products/:sku', () => {
+  const patch = (sku: string, payload: object) =>
+    t.request({ method: 'PATCH', url: `/v1/products/${sku}`, headers: ops(), payload });
+
+  it('changes price and dimensions, and deactivates', async () => {
+    const { sku } = await seedProduct(t.db, `${t.prefix}-E1`);
+    const res = await patch(sku, { unitPriceCents: 4200, lengthMm: 30, active: false });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ sku, unitPriceCents: 4200, lengthMm: 30, active: false });
+    const cleared = await patch(sku, { lengthMm: null });
+    expect(cleared.json().lengthMm).toBeNull();
+  });
+
+  it('applies the same checks as creation', async () => {
+    const mine = await seedProduct(t.db, `${t.prefix}-E2`);
+    const other = await seedProduct(t.db, `${t.prefix}-E3`);
+    const cases: [object, number, string][] = [
+      [{ upc: '036000291453' }, 422, 'invalid_upc'],
+      [{ upc: other.upc }, 409, 'upc_exists'],
+      [{ sku: 'NEW' }, 400, 'validation_error'],
+      [{}, 400, 'validation_error'],
+      [{ unitPriceCents: -5 }, 400, 'validation_error'],
+    ];
+    for (const [payload, status, code] of cases) {
+      const res = await patch(mine.sku, payload);
+      expect({ payload, status: res.statusCode, code: res.json().code }).toEqual({ payload, status, code });
+    }
+    expect(await t.db('products').where({ sku: mine.sku }).first()).toMatchObject({ upc: mine.upc, unit_price_cents: mine.unitPriceCents });
+  });
+
+  it('answers 404 for an unknown sku', async () => {
+    const res = await patch(`${t.prefix}-NONE`, { name: 'x' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('product_not_found');
+  });
+});
+
+describe('reading the catalog', () => {
+  it('finds a product by sku and by upc', async () => {
+    const product = await seedProduct(t.db, `${t.prefix}-R1`);
+    const bySku = await t.request({ url: `/v1/products/${product.sku}`, headers: bearer(t.keys.client) });
+    expect(bySku.json()).toMatchObject({ sku: product.sku, upc: product.upc });
+    const byUpc = await t.request({ url: `/v1/products/by-upc/${product.upc}`, headers: bearer(t.keys.warehouse) });
+    expect(byUpc.json()).toMatchObject({ sku: product.sku });
+    for (const url of [`/v1/products/${t.prefix}-R404`, '/v1/products/by-upc/000000000000']) {
+      const res = await t.request({ url, headers: bearer(t.keys.client) });
+      expect({ url, status: res.statusCode, code: res.json().code }).toEqual({ url, status: 404, code: 'product_not_found' });
+    }
+  });
+
+  it('lists products in sku order across pages, with the active filter', async () => {
+    await seedProduct(t.db, `${t.prefix}-L1`);
+    await seedProduct(t.db, `${t.prefix}-L2`, { active: false });
+    await seedProduct(t.db, `${t.prefix}-L3`);
+    const everything: { sku: string; active: boolean }[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await t.request({ url: `/v1/products?${query}`, headers: bearer(t.keys.client) });
+      expect(res.statusCode).toBe(200);
+      everything.push(...res.json().data);
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    const skus = everything.map((product) => product.sku);
+    expect(new Set(skus).size).toBe(skus.length);
+    // Other test files add products too; this file's skus differ only after the prefix, where collations agree.
+    const mine = skus.filter((sku) => sku.startsWith(`${t.prefix}-`));
+    expect(mine).toEqual([...mine].sort());
+    expect(mine).toEqual(expect.arrayContaining([`${t.prefix}-L1`, `${t.prefix}-L2`, `${t.prefix}-L3`]));
+
+    const active = await t.request({ url: '/v1/products?active=false&limit=200', headers: bearer(t.keys.client) });
+    expect(active.json().data.every((product: { active: boolean }) => !product.active)).toBe(true);
+    expect(active.json().data.map((product: { sku: string }) => product.sku)).toContain(`${t.prefix}-L2`);
+  });
+
+  it('refuses an invalid cursor and an invalid limit', async () => {
+    const badCursor = await t.request({ url: '/v1/products?cursor=%%%', headers: bearer(t.keys.client) });
+    expect(badCursor.statusCode).toBe(400);
+    expect(badCursor.json().code).toBe('invalid_cursor');
+    const badLimit = await t.request({ url: '/v1/products?limit=ten', headers: bearer(t.keys.client) });
+    expect(badLimit.statusCode).toBe(400);
+    expect(badLimit.json().code).toBe('validation_error');
+  });
+});
+
+describe('GET /v1/locations', () => {
+  it('lists locations with fulfillment mode, priority and bins', async () => {
+    await seedLocation(t.db, `${t.prefix}-LOC`, ['B-02', 'A-01']);
+    const res = await t.request({ url: '/v1/locations', headers: bearer(t.keys.warehouse) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toContainEqual(
+      expect.objectContaining({ id: `${t.prefix}-LOC`, fulfillmentMode: 'manual', priority: 10, bins: ['A-01', 'B-02'] }),
+    );
+  });
+});

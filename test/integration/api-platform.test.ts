@@ -1,0 +1,167 @@
+import { Client, Connection } from '@temporalio/client';
+import knex from 'knex';
+import { ROUTE_ACCESS } from '../../api/access';
+import { buildApp } from '../../api/app';
+import { createApiKey, ROLES } from '../../infra/api-keys';
+import { type ApiTest, bearer, serve, startApiTest } from '../helpers/api';
+
+let t: ApiTest;
+
+beforeAll(async () => {
+  t = await startApiTest();
+});
+
+afterAll(() => t.close());
+
+const routes = Object.entries(ROUTE_ACCESS).map(([key, access]) => {
+  const [method, path] = key.split(' ');
+  return { key, method, path, url: path.replace(/:[a-zA-Z]+/g, 'x'), access };
+});
+const protectedRoutes = routes.flatMap((route) =>
+  Array.isArray(route.access) ? [{ ...route, roles: route.access as readonly string[] }] : [],
+);
+
+describe('authentication and roles, for every route in ROUTE_ACCESS', () => {
+  it('registers every route of the table', () => {
+    for (const route of routes) {
+      expect({ route: route.key, registered: t.app.hasRoute({ method: route.method as 'GET', url: route.path }) }).toEqual({
+        route: route.key,
+        registered: true,
+      });
+    }
+  });
+
+  it.each(protectedRoutes.map((route) => [route.key, route] as const))('%s: 401 without a valid key', async (_key, route) => {
+    const attempts: Record<string, string>[] = [{}, bearer('oms_client_not-a-real-key'), { authorization: 'Basic abc' }, { 'x-api-key': 'nope' }];
+    for (const headers of attempts) {
+      const res = await t.request({ method: route.method, url: route.url, headers });
+      expect({ headers, status: res.statusCode, code: res.json().code }).toEqual({ headers, status: 401, code: 'unauthorized' });
+    }
+  });
+
+  it.each(protectedRoutes.map((route) => [route.key, route] as const))('%s: 403 for roles not allowed, through for the rest', async (_key, route) => {
+    for (const role of ROLES) {
+      const res = await t.request({ method: route.method, url: route.url, headers: bearer(t.keys[role]) });
+      if (route.roles.includes(role)) {
+        const passed = res.statusCode !== 401 && res.statusCode !== 403 && res.statusCode < 500;
+        expect({ role, status: res.statusCode, passed }).toMatchObject({ role, passed: true });
+      } else {
+        expect({ role, status: res.statusCode, code: res.json().code }).toEqual({ role, status: 403, code: 'forbidden' });
+      }
+    }
+  });
+
+  it('gives the catalog writes to ops only', () => {
+    expect(ROUTE_ACCESS['POST /v1/products']).toEqual(['ops']);
+    expect(ROUTE_ACCESS['PATCH /v1/products/:sku']).toEqual(['ops']);
+    for (const route of protectedRoutes) expect(route.roles).toContain('ops');
+  });
+
+  it('accepts the key as X-Api-Key too, and refuses a revoked key', async () => {
+    const { id, key } = await createApiKey(t.db, `${t.prefix} revoked`, 'ops');
+    expect((await t.request({ url: '/v1/locations', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    await t.db('api_keys').where({ id }).update({ revoked_at: t.db.fn.now() });
+    const res = await t.request({ url: '/v1/locations', headers: { 'x-api-key': key } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('refuses to start an app with a route missing from the table', async () => {
+    const app = buildApp({ db: t.db, temporal: t.temporal, config: t.config, logger: false });
+    app.register(async (child) => {
+      child.get('/v1/unlisted', async () => ({ secret: true }));
+    });
+    await expect(app.ready()).rejects.toThrow(/GET \/v1\/unlisted has no entry in ROUTE_ACCESS/);
+  });
+});
+
+describe('errors every route shares', () => {
+  it('answers unknown routes with 404 not_found', async () => {
+    const res = await t.request({ url: '/v1/nothing-here', headers: bearer(t.keys.ops) });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ code: 'not_found', message: expect.stringContaining('/v1/nothing-here') });
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/inventory/receipts',
+      headers: { ...bearer(t.keys.ops), 'content-type': 'text/plain' },
+      payload: 'locationId=x',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().code).toBe('unsupported_media_type');
+  });
+
+  it('refuses an empty JSON body and malformed JSON with invalid_json', async () => {
+    for (const payload of ['', '{"locationId":', '[1,2']) {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/inventory/receipts',
+        headers: { ...bearer(t.keys.ops), 'content-type': 'application/json' },
+        payload,
+      });
+      expect({ payload, status: res.statusCode, code: res.json().code }).toEqual({ payload, status: 400, code: 'invalid_json' });
+    }
+  });
+});
+
+describe('health', () => {
+  it('is live and ready without a key', async () => {
+    const live = await t.request({ url: '/health/live' });
+    expect(live.statusCode).toBe(200);
+    const ready = await t.request({ url: '/health/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+  });
+
+  it('is not ready, and says which check failed, when Postgres and Temporal are unreachable', async () => {
+    const url = new URL(t.config.databaseUrl);
+    url.pathname = `/${t.prefix}_missing_database`;
+    // Its connection errors are the point of this test; keep them out of the test output.
+    const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined, deprecate: () => undefined };
+    const db = knex({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 1 }, log: quiet });
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const app = buildApp({ db, temporal, config: t.config, logger: false });
+    try {
+      const request = await serve(app);
+      const res = await request({ url: '/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({
+        code: 'not_ready',
+        message: 'unavailable: database, temporal',
+        details: { checks: { database: expect.any(String), temporal: expect.any(String) } },
+      });
+      expect((await request({ url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await db.destroy();
+      await temporal.connection.close();
+    }
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves the spec at /docs/json with every route and its security', async () => {
+    const res = await t.request({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const spec = res.json();
+    expect(spec.openapi).toMatch(/^3\./);
+    for (const route of routes) {
+      const path = route.path.replace(/:([a-zA-Z]+)/g, '{$1}');
+      expect({ route: route.key, documented: Boolean(spec.paths[path]?.[route.method.toLowerCase()]) }).toEqual({
+        route: route.key,
+        documented: true,
+      });
+    }
+    const createOrder = spec.paths['/v1/orders'].post;
+    expect(createOrder.requestBody.content['application/json'].schema.properties.lines).toBeDefined();
+    expect(spec.paths['/health/live'].get.security).toEqual([]);
+    expect(spec.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('serves the UI at /docs', async () => {
+    const res = await t.request({ url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+});
