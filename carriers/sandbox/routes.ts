@@ -18,11 +18,23 @@ export interface CarrierRouteOptions {
   publicUrl?: string;
 }
 
-/** The carrier's /v1 API. Every route needs `Authorization: Bearer <apiKey>`. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's URL is its own permission (no API key). */
+    capabilityUrl?: boolean;
+  }
+}
+
+/**
+ * The carrier's /v1 API. Every route needs `Authorization: Bearer <apiKey>`, except label
+ * documents: like a real carrier's label link, the unguessable URL is the permission, so the
+ * warehouse can print from the labelUrl the engine shows.
+ */
 export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = async (app, options) => {
   const { db, accountId } = options;
 
   app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.capabilityUrl) return;
     if (!hasApiKey(request.headers.authorization, options.apiKey)) {
       return reply.code(401).send({ code: 'unauthorized', message: 'Send the API key as "Authorization: Bearer <key>"' });
     }
@@ -62,8 +74,8 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
     return reply.code(created ? 201 : 200).send(labelResponse(label, documentUrl(request, options.publicUrl, label.labelId)));
   });
 
-  app.get('/labels/:labelId/document', { schema: { params: LabelParamsSchema } }, async (request, reply) => {
-    const label = await findLabel(db, accountId, request.params.labelId);
+  app.get('/labels/:labelId/document', { schema: { params: LabelParamsSchema }, config: { capabilityUrl: true } }, async (request, reply) => {
+    const label = await findLabel(db, request.params.labelId);
     if (!label) return problem(reply, 404, 'label_not_found', `No label ${request.params.labelId}`);
     return reply
       .type('application/pdf')

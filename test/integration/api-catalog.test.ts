@@ -1,4 +1,5 @@
 import { type ApiTest, bearer, seedLocation, seedProduct, uniqueUpc, startApiTest } from '../helpers/api';
+import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 
@@ -6,7 +7,13 @@ beforeAll(async () => {
   t = await startApiTest();
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+});
 
 const ops = () => bearer(t.keys.ops);
 const productBody = (sku: string, overrides: object = {}) => ({

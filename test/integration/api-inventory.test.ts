@@ -10,6 +10,7 @@ import {
   seedStock,
   startApiTest,
 } from '../helpers/api';
+import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let warehouse: string;
@@ -30,7 +31,13 @@ beforeAll(async () => {
   await seedStock(t.db, bolt.sku, warehouse, 5, 'A-01');
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+});
 
 const receive = (payload: unknown, headers: Record<string, string> = {}) =>
   t.request({ method: 'POST', url: '/v1/inventory/receipts', headers: { ...bearer(t.keys.warehouse), ...headers }, payload });

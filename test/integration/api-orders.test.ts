@@ -14,6 +14,7 @@ import {
   seedStock,
   startApiTest,
 } from '../helpers/api';
+import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let customerId: string;
@@ -31,7 +32,13 @@ beforeAll(async () => {
   await seedStock(t.db, red.sku, `${t.prefix}-WH`, 10);
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+});
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   t.request({ method: 'POST', url: '/v1/orders', headers: { ...bearer(t.keys.client), ...headers }, payload: body as object });

@@ -4,6 +4,7 @@ import { ROUTE_ACCESS } from '../../api/access';
 import { buildApp } from '../../api/app';
 import { createApiKey, ROLES } from '../../infra/api-keys';
 import { type ApiTest, bearer, serve, startApiTest } from '../helpers/api';
+import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 
@@ -11,7 +12,13 @@ beforeAll(async () => {
   t = await startApiTest();
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+});
 
 const routes = Object.entries(ROUTE_ACCESS).map(([key, access]) => {
   const [method, path] = key.split(' ');

@@ -12,6 +12,7 @@ import {
   seedProduct,
   startApiTest,
 } from '../helpers/api';
+import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let warehouse: string;
@@ -30,7 +31,13 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+});
 
 let orderCount = 0;
 /** An order with one shipment at the test warehouse, written as the workflows' activities would. */

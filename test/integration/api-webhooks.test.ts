@@ -1,6 +1,7 @@
 import { signWebhook } from '../../domain/webhook-signature';
 import { shipmentWorkflowId } from '../../workflows/definitions';
 import { type ApiTest, insertOrder, insertShipment, seedLocation, seedProduct, startApiTest } from '../helpers/api';
+import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let sku: string;
@@ -13,7 +14,13 @@ beforeAll(async () => {
   sku = (await seedProduct(t.db, `${t.prefix}-BOX`)).sku;
 });
 
-afterAll(() => t.close());
+afterAll(async () => {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+});
 
 let counter = 0;
 const unique = (name: string) => `${t.prefix}-${name}-${++counter}`;

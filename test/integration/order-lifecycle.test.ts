@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { writeReceipt } from '../../api/inventory/write-receipt';
+import { writeOrder } from '../../api/orders/write-order';
+import { sweepUnstartedWork } from '../../worker/sweep';
 import { Engine } from '../harness/engine';
 import { orderRequest, Product, seedProduct, seedWarehouse } from '../harness/catalog';
 import { eventually } from '../helpers/eventually';
@@ -228,6 +231,21 @@ describe('order cancellation', () => {
     expect(await level(stove.sku, 'WH-MAN')).toEqual({ on_hand: 1, reserved: 0 });
   });
 
+  it('after the pick, while packing: the picked units go back to stock', async () => {
+    const lamp = await product(4500);
+    await receive('WH-MAN', [{ sku: lamp.sku, quantity: 1 }]);
+    const orderId = await placeOrder([{ sku: lamp.sku, quantity: 1 }]);
+    await orderOnceItIs(orderId, 'FULFILLING');
+    const shipment = await engine.db('shipments').where({ order_id: orderId }).first();
+    expect((await engine.call('warehouse', 'POST', `/v1/shipments/${shipment.id}/pick`, {})).body.status).toBe('AWAITING_PACK');
+
+    expect((await cancel(orderId)).body).toMatchObject({ outcome: 'cancelled', cancelledShipments: [1] });
+    await orderOnceItIs(orderId, 'CANCELLED');
+    const scan = await engine.call('warehouse', 'POST', `/v1/shipments/${shipment.id}/scans`, { upc: lamp.upc });
+    expect([scan.status, scan.body.code]).toEqual([409, 'invalid_shipment_state']);
+    expect(await level(lamp.sku, 'WH-MAN')).toEqual({ on_hand: 1, reserved: 0 });
+  });
+
   it('refuses to cancel a delivered order', async () => {
     const pen = await product(300);
     await receive('WH-AUTO', [{ sku: pen.sku, quantity: 1 }]);
@@ -237,5 +255,24 @@ describe('order cancellation', () => {
     expect(answer.status).toBe(409);
     expect(answer.body.code).toBe('order_not_cancellable');
     expect(answer.body.message).toMatch(/DELIVERED/);
+  });
+});
+
+describe('recovery from a crash between commit and workflow start', () => {
+  it('the worker start-up sweep starts what the API committed but never started', async () => {
+    const stool = await product(2000);
+    const waiting = await placeOrder([{ sku: stool.sku, quantity: 1 }]);
+    await orderOnceItIs(waiting, 'BACKORDERED');
+
+    // What a process that died right after its commits leaves behind: rows without workflows.
+    const { orderId: orphan } = await writeOrder(engine.db, engine.config, orderRequest(unique('cus'), [{ sku: stool.sku, quantity: 1 }]));
+    const { receiptId } = await writeReceipt(engine.db, { locationId: 'WH-AUTO', lines: [{ sku: stool.sku, quantity: 2 }] });
+    expect((await engine.db('orders').where({ id: orphan }).first()).workflow_started_at).toBeNull();
+
+    expect(await sweepUnstartedWork(engine.db, engine.temporal, engine.taskQueue, 0)).toEqual({ orders: 1, receipts: 1 });
+    await orderOnceItIs(orphan, 'DELIVERED');
+    await orderOnceItIs(waiting, 'DELIVERED');
+    expect((await engine.db('receipts').where({ id: receiptId }).first()).wake_started_at).not.toBeNull();
+    expect(await sweepUnstartedWork(engine.db, engine.temporal, engine.taskQueue, 0)).toEqual({ orders: 0, receipts: 0 });
   });
 });
