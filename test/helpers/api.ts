@@ -14,6 +14,7 @@ import { createDb } from '../../db/knex';
 import { createApiKey, type Role, ROLES } from '../../infra/api-keys';
 import { type Config, loadConfig } from '../../infra/config';
 import { connectClient } from '../../infra/temporal';
+import { expectInvariants } from './invariants';
 import { startOrderWorkflow } from '../../infra/workflow-starters';
 import { upcA } from '../../domain/upc';
 import type { ShipmentStatus } from '../../domain/types';
@@ -85,6 +86,15 @@ export async function startApiTest(): Promise<ApiTest> {
 }
 
 /** Listens on an ephemeral local port; returns a function that sends requests to it. */
+/** Ends a test file: the invariants must hold over what it did, then the app and connections close. */
+export async function finishApiTest(t: ApiTest): Promise<void> {
+  try {
+    await expectInvariants(t.db, t.temporal);
+  } finally {
+    await t.close();
+  }
+}
+
 export async function serve(app: App): Promise<(request: ApiRequest) => Promise<ApiResponse>> {
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return (request) => send(baseUrl, request);

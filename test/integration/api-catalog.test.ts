@@ -1,5 +1,4 @@
-import { type ApiTest, bearer, seedLocation, seedProduct, uniqueUpc, startApiTest } from '../helpers/api';
-import { expectInvariants } from '../helpers/invariants';
+import { type ApiTest, bearer, seedLocation, seedProduct, uniqueUpc, startApiTest, finishApiTest } from '../helpers/api';
 
 let t: ApiTest;
 
@@ -7,13 +6,7 @@ beforeAll(async () => {
   t = await startApiTest();
 });
 
-afterAll(async () => {
-  try {
-    await expectInvariants(t.db, t.temporal);
-  } finally {
-    await t.close();
-  }
-});
+afterAll(() => finishApiTest(t));
 
 const ops = () => bearer(t.keys.ops);
 const productBody = (sku: string, overrides: object = {}) => ({

@@ -9,8 +9,8 @@ import {
   seedProduct,
   seedStock,
   startApiTest,
+  finishApiTest,
 } from '../helpers/api';
-import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let warehouse: string;
@@ -31,13 +31,7 @@ beforeAll(async () => {
   await seedStock(t.db, bolt.sku, warehouse, 5, 'A-01');
 });
 
-afterAll(async () => {
-  try {
-    await expectInvariants(t.db, t.temporal);
-  } finally {
-    await t.close();
-  }
-});
+afterAll(() => finishApiTest(t));
 
 const receive = (payload: unknown, headers: Record<string, string> = {}) =>
   t.request({ method: 'POST', url: '/v1/inventory/receipts', headers: { ...bearer(t.keys.warehouse), ...headers }, payload });

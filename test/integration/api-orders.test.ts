@@ -13,8 +13,8 @@ import {
   seedProduct,
   seedStock,
   startApiTest,
+  finishApiTest,
 } from '../helpers/api';
-import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let customerId: string;
@@ -32,13 +32,7 @@ beforeAll(async () => {
   await seedStock(t.db, red.sku, `${t.prefix}-WH`, 10);
 });
 
-afterAll(async () => {
-  try {
-    await expectInvariants(t.db, t.temporal);
-  } finally {
-    await t.close();
-  }
-});
+afterAll(() => finishApiTest(t));
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   t.request({ method: 'POST', url: '/v1/orders', headers: { ...bearer(t.keys.client), ...headers }, payload: body as object });

@@ -3,8 +3,7 @@ import knex from 'knex';
 import { ROUTE_ACCESS } from '../../api/access';
 import { buildApp } from '../../api/app';
 import { createApiKey, ROLES } from '../../infra/api-keys';
-import { type ApiTest, bearer, serve, startApiTest } from '../helpers/api';
-import { expectInvariants } from '../helpers/invariants';
+import { type ApiTest, bearer, serve, startApiTest, finishApiTest } from '../helpers/api';
 
 let t: ApiTest;
 
@@ -12,13 +11,7 @@ beforeAll(async () => {
   t = await startApiTest();
 });
 
-afterAll(async () => {
-  try {
-    await expectInvariants(t.db, t.temporal);
-  } finally {
-    await t.close();
-  }
-});
+afterAll(() => finishApiTest(t));
 
 const routes = Object.entries(ROUTE_ACCESS).map(([key, access]) => {
   const [method, path] = key.split(' ');

@@ -11,8 +11,8 @@ import {
   seedLocation,
   seedProduct,
   startApiTest,
+  finishApiTest,
 } from '../helpers/api';
-import { expectInvariants } from '../helpers/invariants';
 
 let t: ApiTest;
 let warehouse: string;
@@ -31,13 +31,7 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  try {
-    await expectInvariants(t.db, t.temporal);
-  } finally {
-    await t.close();
-  }
-});
+afterAll(() => finishApiTest(t));
 
 let orderCount = 0;
 /** An order with one shipment at the test warehouse, written as the workflows' activities would. */

@@ -1,7 +1,6 @@
 import { signWebhook } from '../../domain/webhook-signature';
 import { shipmentWorkflowId } from '../../workflows/definitions';
-import { type ApiTest, insertOrder, insertShipment, seedLocation, seedProduct, startApiTest } from '../helpers/api';
-import { expectInvariants } from '../helpers/invariants';
+import { type ApiTest, insertOrder, insertShipment, seedLocation, seedProduct, startApiTest, finishApiTest } from '../helpers/api';
 
 let t: ApiTest;
 let sku: string;
@@ -14,13 +13,7 @@ beforeAll(async () => {
   sku = (await seedProduct(t.db, `${t.prefix}-BOX`)).sku;
 });
 
-afterAll(async () => {
-  try {
-    await expectInvariants(t.db, t.temporal);
-  } finally {
-    await t.close();
-  }
-});
+afterAll(() => finishApiTest(t));
 
 let counter = 0;
 const unique = (name: string) => `${t.prefix}-${name}-${++counter}`;
