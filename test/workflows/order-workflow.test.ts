@@ -10,6 +10,7 @@ import {
   OrderInput,
   orderStatusQuery,
   orderWorkflowId,
+  shipmentProgressSignal,
   shipmentWorkflowId,
   stockAvailableUpdate,
 } from '../../workflows/definitions';
@@ -143,6 +144,49 @@ describe('order workflow: backorders', () => {
     expect(result).toBe('PAYMENT_DECLINED');
     expect(callsOf(world, 'releaseReservations')).toEqual([{ orderId: input.orderId }]);
     expect(callsOf(world, 'createShipment')).toHaveLength(0);
+  });
+});
+
+describe('order workflow: continue-as-new', () => {
+  it('resumes from the state it carries, following its shipments without reserving or authorizing again', async () => {
+    const world = fakeWorld();
+    const input = await orderInput();
+    const carried = {
+      status: 'SHIPPED',
+      waitingForStock: [],
+      shipments: [
+        {
+          shipmentNo: 1,
+          shipmentId: `${input.orderId}-1`,
+          workflowId: shipmentWorkflowId(input.orderId, 1),
+          locationId: 'WH-A',
+          status: 'SHIPPED',
+          lines: [{ lineNo: 1, sku: 'SKU-A', quantity: 2 }],
+          amountCents: 2500,
+        },
+      ],
+      payment: { state: 'authorized', authorizedCents: 2500 },
+      timeline: [],
+      allocationNo: 1,
+      cancelledUnits: {},
+      wakeRequests: 0,
+      wakesAnswered: 0,
+      statusChanges: 3,
+      settlements: 0,
+    };
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await env.client.workflow.start('orderWorkflow', {
+        taskQueue,
+        workflowId: orderWorkflowId(input.orderId),
+        args: [input, carried],
+      });
+      await handle.signal(shipmentProgressSignal, { shipmentNo: 1, status: 'DELIVERED' });
+      return handle.result();
+    });
+    expect(result).toBe('DELIVERED');
+    expect(callsOf(world, 'reserveStock')).toHaveLength(0);
+    expect(callsOf(world, 'authorizePayment')).toHaveLength(0);
+    expect(callsOf<OrderStatusChange>(world, 'recordOrderStatus')).toMatchObject([{ status: 'DELIVERED', eventKey: 'status:4' }]);
   });
 });
 

@@ -123,6 +123,37 @@ describe('shipment workflow', () => {
     expect(stored.map((call) => call.status).slice(-2)).toEqual(['EXCEPTION', 'DELIVERED']);
   });
 
+  it('resumes from the state it carries over a continue-as-new, without redoing fulfilment', async () => {
+    const world = fakeWorld();
+    const input = shipmentInput('auto');
+    const now = await env.currentTimeMs();
+    const carried = {
+      status: 'IN_TRANSIT',
+      progress: 2,
+      appliedEventIds: ['c1', 'c2'],
+      packed: { 1: 2, 2: 1 },
+      trackingNumber: `SBX-${input.shipmentId}`,
+      deliveryDeadline: new Date(now + 48 * 3_600_000).toISOString(),
+      overdue: false,
+      inbox: [carrierEvent(input, 'in_transit', 'c2')],
+    };
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await env.client.workflow.start('shipmentWorkflow', {
+        taskQueue,
+        workflowId: shipmentWorkflowId(input.orderId, input.shipmentNo),
+        args: [input, carried],
+      });
+      expect((await handle.query(shipmentStatusQuery)).status).toBe('IN_TRANSIT');
+      await handle.signal(carrierEventSignal, carrierEvent(input, 'delivered', 'c3'));
+      return handle.result();
+    });
+    expect(result.status).toBe('DELIVERED');
+    expect(callsOf(world, 'createShipment')).toHaveLength(0);
+    expect(callsOf(world, 'shipShipment')).toHaveLength(0);
+    const stored = callsOf<{ events: CarrierEvent[] }>(world, 'recordTrackingEvents');
+    expect(stored.flatMap((call) => call.events.map((event) => event.eventId))).toEqual(['c3']); // c2 was applied before
+  });
+
   it('in a manual warehouse waits for the pick and packs only when every unit is scanned', async () => {
     const world = fakeWorld();
     const input = shipmentInput('manual');
