@@ -131,11 +131,13 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
       };
     },
 
-    async voidLabel(input: { shipmentId: string }): Promise<void> {
+    /** 'in_use' when the carrier already has the parcel: then it ships, cancelled or not. */
+    async voidLabel(input: { shipmentId: string }): Promise<'voided' | 'in_use'> {
       const shipment = await db('shipments').where({ id: input.shipmentId }).first();
-      if (!shipment.label_id || shipment.label_voided_at) return;
-      await carrier.voidLabel(shipment.label_id);
-      await db('shipments').where({ id: input.shipmentId }).update({ label_voided_at: db.fn.now() });
+      if (!shipment.label_id || shipment.label_voided_at) return 'voided';
+      const outcome = await carrier.voidLabel(shipment.label_id);
+      if (outcome === 'voided') await db('shipments').where({ id: input.shipmentId }).update({ label_voided_at: db.fn.now() });
+      return outcome;
     },
 
     /**

@@ -6,8 +6,11 @@ export interface CarrierAdapter {
   rates(request: RateRequest): Promise<Rate[]>;
   /** Buying twice with the same idempotency key returns the first label, never a second one. */
   purchaseLabel(request: LabelRequest): Promise<Label>;
-  /** Voiding a label that is already void succeeds. */
-  voidLabel(labelId: string): Promise<void>;
+  /**
+   * Voiding a label that is already void succeeds. A label whose parcel the carrier already has
+   * cannot be voided: the answer is 'in_use', and the parcel is on its way.
+   */
+  voidLabel(labelId: string): Promise<'voided' | 'in_use'>;
 }
 
 export interface Parcel {

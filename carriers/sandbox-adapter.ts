@@ -49,8 +49,14 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
     };
   }
 
-  async voidLabel(labelId: string): Promise<void> {
-    await this.call('POST', `/v1/labels/${encodeURIComponent(labelId)}/void`);
+  async voidLabel(labelId: string): Promise<'voided' | 'in_use'> {
+    try {
+      await this.call('POST', `/v1/labels/${encodeURIComponent(labelId)}/void`);
+      return 'voided';
+    } catch (error) {
+      if (error instanceof CarrierRejectedError && error.code === 'label_in_use') return 'in_use';
+      throw error;
+    }
   }
 
   private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {

@@ -84,10 +84,7 @@ export async function shipmentWorkflow(input: ShipmentInput, resumed?: ShipmentS
     s.deliveryDeadline = new Date(Date.now() + label.deliveryWithinHours * 3_600_000).toISOString();
     s.inbox.push(...label.earlyEvents);
     await setStatus(input, s, 'LABELLED');
-    if (s.cancelReason) {
-      await acts.voidLabel({ shipmentId: input.shipmentId });
-      return cancel(input, s);
-    }
+    if (s.cancelReason && (await acts.voidLabel({ shipmentId: input.shipmentId })) === 'voided') return cancel(input, s);
 
     // From here on the parcel has left: a cancellation that arrives now is too late.
     await acts.shipShipment({ shipmentId: input.shipmentId, orderId: input.orderId });

@@ -13,6 +13,8 @@ export interface FakeWorld {
   modes: Record<string, FulfillmentMode>;
   declineTokens: boolean;
   deliveryWithinHours: number;
+  /** The carrier already picked the parcel up, so its label cannot be voided. */
+  carrierHasParcel: boolean;
   /** Activity name -> arguments of each call, in order. */
   calls: Record<string, unknown[]>;
   /** Activity name -> promise the activity waits for before it returns (to stage races). */
@@ -25,6 +27,7 @@ export function fakeWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     modes: { 'WH-A': 'auto' },
     declineTokens: false,
     deliveryWithinHours: 48,
+    carrierHasParcel: false,
     calls: {},
     gates: {},
     ...overrides,
@@ -105,6 +108,7 @@ export function fakeActivities(world: FakeWorld): Activities {
     },
     async voidLabel(input) {
       await record('voidLabel', input);
+      return world.carrierHasParcel ? 'in_use' : 'voided';
     },
     async shipShipment(input) {
       await record('shipShipment', input);

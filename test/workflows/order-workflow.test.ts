@@ -227,6 +227,28 @@ describe('order workflow: cancellation', () => {
     expect(callsOf(world, 'shipShipment')).toHaveLength(0);
   });
 
+  it('ships anyway when the carrier already has the parcel and its label cannot be voided', async () => {
+    const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 5 } }, carrierHasParcel: true });
+    const labelGate = gate();
+    world.gates.buyLabel = labelGate.promise;
+    const input = await orderInput();
+    const { failure, result } = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startOrder(taskQueue, input);
+      await eventually(() => callsOf(world, 'buyLabel').length === 1);
+      const updating = handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'too late' }] }).catch((error) => error);
+      await cancelSignalReached(shipmentWorkflowId(input.orderId, 1));
+      labelGate.open();
+      const failure = await updating;
+      await deliverShipment(input.orderId, 1);
+      return { failure, result: await handle.result() };
+    });
+    expect((failure.cause as ApplicationFailure).type).toBe('order_not_cancellable');
+    expect(callsOf(world, 'voidLabel')).toHaveLength(1);
+    expect(callsOf(world, 'shipShipment')).toHaveLength(1);
+    expect(callsOf(world, 'cancelShipment')).toHaveLength(0);
+    expect(result).toBe('DELIVERED');
+  });
+
   it('refuses a cancellation that loses the race with shipping, and the order still completes', async () => {
     const world = fakeWorld({ stock: { 'WH-A': { 'SKU-A': 5 } } });
     const shipGate = gate();
