@@ -28,9 +28,4 @@ export function assertSameRequest(storedHash: string | null, hash: string, idemp
   }
 }
 
-export function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const pgError = error as { code?: string; constraint?: string };
-  return pgError.code === '23505' && pgError.constraint === constraint;
-}
-
 export const REPLAYED_HEADER = 'idempotency-replayed';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { portFrom } from '../infra/config';
 
 /**
  * What `npm start` reads from the environment on top of infra/config.ts (which the API, worker and
@@ -11,9 +12,6 @@ export interface DevSettings {
   temporalAddress?: string;
   temporalPort: number;
   temporalUiPort: number;
-  apiPort: number;
-  carrierPort: number;
-  carrierTimetable: string;
 }
 
 export function loadDevSettings(env: NodeJS.ProcessEnv = process.env): DevSettings {
@@ -24,18 +22,5 @@ export function loadDevSettings(env: NodeJS.ProcessEnv = process.env): DevSettin
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalPort: portFrom(env, 'TEMPORAL_PORT', 7233),
     temporalUiPort: portFrom(env, 'TEMPORAL_UI_PORT', 8233),
-    apiPort: portFrom(env, 'API_PORT', 3000),
-    carrierPort: portFrom(env, 'CARRIER_SANDBOX_PORT', 3100),
-    carrierTimetable: env.CARRIER_SANDBOX_TIMETABLE || 'realistic',
   };
-}
-
-function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
-  }
-  return port;
 }

@@ -31,8 +31,8 @@ async function main(lifecycle: Lifecycle): Promise<void> {
   const config = loadConfig();
   fs.mkdirSync(settings.dataDir, { recursive: true });
   await assertPortsFree([
-    { port: settings.apiPort, variable: 'API_PORT', purpose: 'API' },
-    { port: settings.carrierPort, variable: 'CARRIER_SANDBOX_PORT', purpose: 'sandbox carrier' },
+    { port: config.api.port, variable: 'API_PORT', purpose: 'API' },
+    { port: config.sandboxCarrier.port, variable: 'CARRIER_SANDBOX_PORT', purpose: 'sandbox carrier' },
     ...(settings.databaseUrl ? [] : [{ port: settings.embeddedPgPort, variable: 'EMBEDDED_PG_PORT', purpose: 'embedded Postgres' }]),
     ...(settings.temporalAddress
       ? []
@@ -48,24 +48,24 @@ async function main(lifecycle: Lifecycle): Promise<void> {
   ]);
   lifecycle.signal.throwIfAborted();
 
-  const apiUrl = `http://localhost:${settings.apiPort}`;
-  const carrierUrl = `http://127.0.0.1:${settings.carrierPort}`;
+  const apiUrl = `http://localhost:${config.api.port}`;
+  const carrierUrl = `http://127.0.0.1:${config.sandboxCarrier.port}`;
   startServices(lifecycle, {
     ...process.env,
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-    API_PORT: String(settings.apiPort),
-    CARRIER_SANDBOX_PORT: String(settings.carrierPort),
+    API_PORT: String(config.api.port),
+    CARRIER_SANDBOX_PORT: String(config.sandboxCarrier.port),
     CARRIER_SANDBOX_URL: carrierUrl,
-    CARRIER_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${settings.apiPort}/v1/webhooks/carriers/sandbox`,
-    CARRIER_SANDBOX_TIMETABLE: settings.carrierTimetable,
+    CARRIER_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${config.api.port}/v1/webhooks/carriers/sandbox`,
+    CARRIER_SANDBOX_TIMETABLE: config.sandboxCarrier.timetable,
   });
   const readiness = { timeoutMs: READY_TIMEOUT_MS, signal: lifecycle.signal };
   await Promise.all([
-    waitFor('The sandbox carrier', () => isPortOpen(settings.carrierPort), readiness),
-    waitFor('The API', async () => (await httpStatus(`http://127.0.0.1:${settings.apiPort}/health/ready`)) === 200, readiness),
+    waitFor('The sandbox carrier', () => isPortOpen(config.sandboxCarrier.port), readiness),
+    waitFor('The API', async () => (await httpStatus(`http://127.0.0.1:${config.api.port}/health/ready`)) === 200, readiness),
   ]);
 
   console.log(

@@ -1,3 +1,5 @@
+import { TIMETABLES, type TimetableName } from '../carriers/sandbox/timetable';
+
 /**
  * Every setting the engine reads from the environment, in one place.
  * The README's "Environment variables" table mirrors this file.
@@ -23,6 +25,16 @@ export interface Config {
     webhookSecrets: Record<string, string>;
     webhookToleranceSeconds: number;
   };
+  /** The sandbox carrier service itself (carriers/sandbox/main.ts). */
+  sandboxCarrier: {
+    host: string;
+    port: number;
+    /** Where its tracking webhooks go: the engine's /v1/webhooks/carriers/sandbox. */
+    webhookUrl: string;
+    timetable: TimetableName;
+    /** Base of label document links when the carrier sits behind a proxy. */
+    publicUrl?: string;
+  };
   fulfillment: {
     /** A shipment not delivered this many hours after its label is flagged overdue. */
     deliveryDeadlineHours: number;
@@ -47,7 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     api: {
       host: env.API_HOST || '0.0.0.0',
-      port: intFrom(env, 'API_PORT', 3000),
+      port: portFrom(env, 'API_PORT', 3000),
       bodyLimitBytes: intFrom(env, 'API_BODY_LIMIT_BYTES', 1024 * 1024),
     },
     carrier: {
@@ -55,6 +67,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxApiKey: env.CARRIER_SANDBOX_API_KEY || 'sandbox-carrier-dev-key',
       webhookSecrets: webhookSecretsFrom(env),
       webhookToleranceSeconds: intFrom(env, 'CARRIER_WEBHOOK_TOLERANCE_SECONDS', 300),
+    },
+    sandboxCarrier: {
+      host: env.CARRIER_SANDBOX_HOST || '0.0.0.0',
+      port: portFrom(env, 'CARRIER_SANDBOX_PORT', 3100),
+      webhookUrl: env.CARRIER_SANDBOX_WEBHOOK_URL || 'http://127.0.0.1:3000/v1/webhooks/carriers/sandbox',
+      timetable: timetableFrom(env.CARRIER_SANDBOX_TIMETABLE),
+      publicUrl: env.CARRIER_SANDBOX_PUBLIC_URL || undefined,
     },
     fulfillment: {
       deliveryDeadlineHours: intFrom(env, 'DELIVERY_DEADLINE_HOURS', 120),
@@ -81,4 +100,18 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
     throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
+}
+
+export function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const port = intFrom(env, name, fallback);
+  if (port < 1 || port > 65535) throw new Error(`${name} must be a port number (1-65535), got "${env[name]}"`);
+  return port;
+}
+
+function timetableFrom(raw: string | undefined): TimetableName {
+  if (!raw) return 'realistic';
+  if (!(TIMETABLES as readonly string[]).includes(raw)) {
+    throw new Error(`CARRIER_SANDBOX_TIMETABLE must be one of ${TIMETABLES.join(', ')}, got "${raw}"`);
+  }
+  return raw as TimetableName;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../db/errors';
 import type { AuthorizeRequest, AuthorizeResult, MoneyMovement, PaymentGateway } from './gateway';
 
 export type PaymentGatewayErrorCode =
@@ -34,7 +35,6 @@ interface OperationRow {
 
 const TABLE = 'sandbox_gateway_operations';
 const REFERENCE_PREFIX: Record<OperationKind, string> = { authorization: 'auth', capture: 'cap', void: 'void', refund: 'ref' };
-const UNIQUE_VIOLATION = '23505';
 
 const DECLINE_MESSAGES: Record<string, string> = {
   card_declined: 'The card was declined.',
@@ -73,10 +73,6 @@ function checkAmount(amountCents: number): void {
   if (!Number.isSafeInteger(amountCents) || amountCents < 0) {
     throw new PaymentGatewayError('invalid_amount', `amount must be a whole, non-negative number of cents, got ${amountCents}`);
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === UNIQUE_VIOLATION;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ApiError } from '../api-error';
-import { assertSameRequest, isUniqueViolation, requestHash } from '../idempotency';
+import { isUniqueViolation } from '../../db/errors';
+import { assertSameRequest, requestHash } from '../idempotency';
 import type { ReceiptBody } from '../schemas';
 
 export interface WrittenReceipt {

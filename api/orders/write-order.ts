@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../../infra/config';
 import { ApiError } from '../api-error';
-import { assertSameRequest, isUniqueViolation, requestHash } from '../idempotency';
+import { isUniqueViolation } from '../../db/errors';
+import { assertSameRequest, requestHash } from '../idempotency';
 import { type CreateOrderBody, MAX_INT } from '../schemas';
 
 export interface WrittenOrder {

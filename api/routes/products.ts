@@ -4,7 +4,8 @@ import { isValidUpcA } from '../../domain/upc';
 import { ApiError } from '../api-error';
 import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
 import type { RouteDeps } from '../deps';
-import { REPLAYED_HEADER, isUniqueViolation } from '../idempotency';
+import { isUniqueViolation } from '../../db/errors';
+import { REPLAYED_HEADER } from '../idempotency';
 import { iso } from '../iso-date-time';
 import {
   CreateProductBody,
