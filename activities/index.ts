@@ -2,29 +2,33 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { CarrierAdapter } from '../carriers/adapter';
 import type { PaymentGateway } from '../payments/gateway';
-import { backorderActivities } from './backorders';
+import { backorderActivities, stockWaker } from './backorders';
 import { inventoryActivities } from './inventory';
 import { orderActivities } from './orders';
 import { paymentActivities } from './payments';
-import { shipmentActivities } from './shipments';
+import { shipmentEndingActivities } from './shipment-endings';
+import { sweepActivities } from './sweep';
+import { type ShipmentSettings, shipmentActivities } from './shipments';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends ShipmentSettings {
   db: Knex;
   carrier: CarrierAdapter;
   gateway: PaymentGateway;
   /** Used to wake backordered orders. */
   temporal: Client;
-  deliveryDeadlineHours: number;
 }
 
 /** Activities are built from their collaborators, so tests can pass real or in-memory ones. */
 export function createActivities(deps: ActivityDeps) {
+  const wake = stockWaker(deps.temporal);
   return {
-    ...inventoryActivities(deps.db),
+    ...inventoryActivities(deps.db, wake),
     ...orderActivities(deps.db),
     ...paymentActivities(deps.db, deps.gateway),
-    ...shipmentActivities(deps.db, deps.carrier, deps.deliveryDeadlineHours),
+    ...shipmentActivities(deps.db, deps.carrier, deps),
+    ...shipmentEndingActivities(deps.db, wake),
     ...backorderActivities(deps.db, deps.temporal),
+    ...sweepActivities(deps.db, deps.temporal),
   };
 }
 

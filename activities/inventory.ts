@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { allocate, StockAtLocation } from '../domain/allocation';
 import type { FulfillmentMode, LineQuantity } from '../domain/types';
 import type { PickLine } from '../workflows/definitions';
+import type { StockWaker } from './backorders';
 
 export interface ReserveStockInput {
   orderId: string;
@@ -22,45 +23,81 @@ export interface ReservationResult {
   shortfall: LineQuantity[];
 }
 
-export function inventoryActivities(db: Knex) {
+export function inventoryActivities(db: Knex, wake: StockWaker) {
   return {
     /**
      * Allocates and reserves in one transaction: all lines or, with allowPartial, what is there.
-     * Level rows are locked in (sku, location) order so concurrent orders queue instead of
-     * deadlocking, and the CHECK on inventory_levels makes overselling impossible even if a bug
-     * slipped through. A retry finds the reservations of its allocationNo and returns them.
+     * The order's row is locked first, so a timed-out attempt still running and its retry queue up
+     * and the second finds the first's reservations. Stock is read without locks and taken with one
+     * conditional UPDATE per (sku, location), in that order: a hot SKU's row is held only from its
+     * UPDATE to the commit, and the CHECK on inventory_levels makes overselling impossible anyway.
      */
     async reserveStock(input: ReserveStockInput): Promise<ReservationResult> {
       return db.transaction(async (trx) => {
-        const existing = await trx('reservations').where({ order_id: input.orderId, allocation_no: input.allocationNo });
-        if (existing.length === 0) {
-          const stock = await lockStock(trx, input.lines.map((line) => line.sku));
-          const plan = allocate(input.lines, stock, input.allowPartial);
-          for (const allocation of plan.allocations) {
-            for (const line of allocation.lines) {
-              await trx('inventory_levels')
-                .where({ sku: line.sku, location_id: allocation.locationId })
-                .increment('reserved', line.quantity);
-              await trx('reservations').insert({
-                order_id: input.orderId,
-                allocation_no: input.allocationNo,
-                line_no: line.lineNo,
-                sku: line.sku,
-                location_id: allocation.locationId,
-                quantity: line.quantity,
-              });
-            }
-          }
-        }
+        await trx('orders').where({ id: input.orderId }).forUpdate().first('id');
+        const existing = await trx('reservations').where({ order_id: input.orderId, allocation_no: input.allocationNo }).first('id');
+        if (!existing) await reserveAvailable(trx, input);
         return reservationResult(trx, input);
       });
     },
 
-    /** Gives back what an order (or one of its shipments) still holds. Only active rows move. */
-    async releaseReservations(input: { orderId: string; shipmentId?: string }): Promise<number> {
-      return db.transaction((trx) => releaseActive(trx, input.orderId, input.shipmentId));
+    /** Gives back what an order still holds, and wakes the orders waiting for those SKUs. */
+    async releaseReservations(input: { orderId: string }): Promise<number> {
+      const units = await db.transaction((trx) => releaseActive(trx, input.orderId));
+      await wake(`release:${input.orderId}`, await reservedSkus(db, { order_id: input.orderId }));
+      return units;
     },
   };
+}
+
+/**
+ * The SKUs an order (or one shipment) ever reserved. Wakes are keyed by what was released, not by
+ * what this attempt released: a retry after a crash between the release and the wake still wakes.
+ */
+export async function reservedSkus(db: Knex, where: { order_id: string } | { shipment_id: string }): Promise<string[]> {
+  return db('reservations').where(where).distinct().pluck('sku');
+}
+
+/** Tries the plan again when another order took the stock between the read and the UPDATE. */
+const RESERVE_ATTEMPTS = 20;
+
+class StockMoved extends Error {}
+
+async function reserveAvailable(trx: Knex.Transaction, input: ReserveStockInput): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const plan = allocate(input.lines, await readStock(trx, input.lines.map((line) => line.sku)), input.allowPartial);
+    const takes = plan.allocations
+      .flatMap((allocation) => allocation.lines.map((line) => ({ ...line, locationId: allocation.locationId })))
+      .sort((a, b) => (a.sku === b.sku ? a.locationId.localeCompare(b.locationId) : a.sku < b.sku ? -1 : 1));
+    try {
+      // A savepoint: a plan that loses a race undoes its earlier takes and is planned again.
+      await trx.transaction(async (savepoint) => {
+        for (const take of takes) {
+          const taken = await savepoint('inventory_levels')
+            .where({ sku: take.sku, location_id: take.locationId })
+            .andWhereRaw('on_hand - reserved >= ?', [take.quantity])
+            .update({ reserved: savepoint.raw('reserved + ?', [take.quantity]), updated_at: savepoint.fn.now() })
+            .returning('sku');
+          if (taken.length === 0) throw new StockMoved();
+        }
+        if (takes.length > 0) {
+          await savepoint('reservations').insert(
+            takes.map((take) => ({
+              order_id: input.orderId,
+              allocation_no: input.allocationNo,
+              line_no: take.lineNo,
+              sku: take.sku,
+              location_id: take.locationId,
+              quantity: take.quantity,
+            })),
+          );
+        }
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof StockMoved) || attempt >= RESERVE_ATTEMPTS) throw error;
+    }
+  }
 }
 
 export async function releaseActive(trx: Knex.Transaction, orderId: string, shipmentId?: string): Promise<number> {
@@ -76,13 +113,12 @@ export async function releaseActive(trx: Knex.Transaction, orderId: string, ship
   return active.reduce((units, reservation) => units + reservation.quantity, 0);
 }
 
-async function lockStock(trx: Knex.Transaction, skus: string[]): Promise<StockAtLocation[]> {
+/** Available stock per active location, read without locks: the conditional UPDATE decides. */
+async function readStock(trx: Knex.Transaction, skus: string[]): Promise<StockAtLocation[]> {
   const rows = await trx('inventory_levels as l')
     .join('locations as loc', 'loc.id', 'l.location_id')
     .whereIn('l.sku', skus)
     .andWhere('loc.active', true)
-    .orderBy([{ column: 'l.sku' }, { column: 'l.location_id' }])
-    .forUpdate('l')
     .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'loc.priority');
   const byLocation = new Map<string, StockAtLocation>();
   for (const row of rows) {

@@ -1,13 +1,27 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { PaymentTotals, settlement } from '../domain/payments';
 import type { CaptureMode } from '../domain/types';
-import type { PaymentGateway } from '../payments/gateway';
+import { type PaymentGateway, PaymentGatewayError } from '../payments/gateway';
+import { BusinessFailure } from '../workflows/definitions';
 
 const field = { authorization: 'authorized', capture: 'captured', void: 'voided', refund: 'refunded' } as const;
 
 export type AuthorizationOutcome =
   | { approved: true; authorizationId: string; amountCents: number }
   | { approved: false; declineCode: string; message: string };
+
+export type CaptureOutcome = { approved: true } | { approved: false; declineCode: string };
+
+/** The gateway refused for good: a named failure Temporal does not retry. */
+async function refusalsAreFinal<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof PaymentGatewayError)) throw error;
+    throw ApplicationFailure.create({ type: BusinessFailure.paymentRefused, message: error.message, nonRetryable: true, details: [{ code: error.code }] });
+  }
+}
 
 /**
  * Every money movement is recorded in `payments` under the same idempotency key it was sent to
@@ -21,29 +35,36 @@ export function paymentActivities(db: Knex, gateway: PaymentGateway) {
     return { id: row.gateway_reference, currency: row.currency };
   }
 
+  /** Moves money once per key; answers with the decline code when the gateway declined a capture. */
   async function move(
     kind: 'capture' | 'void' | 'refund',
     input: { orderId: string; shipmentId?: string; amountCents: number; idempotencyKey: string },
-  ): Promise<void> {
-    if (input.amountCents <= 0) return;
-    if (await db('payments').where({ idempotency_key: input.idempotencyKey }).first()) return;
+  ): Promise<CaptureOutcome> {
+    if (input.amountCents <= 0) return { approved: true };
+    const recorded = await db('payments').where({ idempotency_key: input.idempotencyKey }).first();
+    if (recorded) return recorded.status === 'succeeded' ? { approved: true } : { approved: false, declineCode: recorded.decline_code };
     const authorization = await authorizationOf(input.orderId);
     const request = { idempotencyKey: input.idempotencyKey, authorizationId: authorization.id, amountCents: input.amountCents };
-    const result =
-      kind === 'capture' ? await gateway.capture(request) : kind === 'void' ? await gateway.void(request) : await gateway.refund(request);
+    const result = await refusalsAreFinal(async () =>
+      kind === 'capture'
+        ? await gateway.capture(request)
+        : { approved: true as const, reference: (await (kind === 'void' ? gateway.void(request) : gateway.refund(request))).reference },
+    );
     await db('payments')
       .insert({
         order_id: input.orderId,
         shipment_id: input.shipmentId ?? null,
         kind,
-        status: 'succeeded',
+        status: result.approved ? 'succeeded' : 'declined',
         amount_cents: input.amountCents,
         currency: authorization.currency,
-        gateway_reference: result.reference,
+        gateway_reference: result.approved ? result.reference : null,
+        decline_code: result.approved ? null : result.declineCode,
         idempotency_key: input.idempotencyKey,
       })
       .onConflict('idempotency_key')
       .ignore();
+    return result.approved ? { approved: true } : { approved: false, declineCode: result.declineCode };
   }
 
   return {
@@ -80,9 +101,14 @@ export function paymentActivities(db: Knex, gateway: PaymentGateway) {
     },
 
     /** Captures a shipment's share (key per shipment) or the whole order (key per order). */
-    async capturePayment(input: { orderId: string; shipmentId?: string; amountCents: number }): Promise<void> {
+    async capturePayment(input: { orderId: string; shipmentId?: string; amountCents: number }): Promise<CaptureOutcome> {
       const idempotencyKey = `capture:${input.shipmentId ?? input.orderId}`;
-      await move('capture', { ...input, idempotencyKey });
+      return move('capture', { ...input, idempotencyKey });
+    },
+
+    /** Gives back what a lost parcel was charged; once per shipment. */
+    async refundShipment(input: { orderId: string; shipmentId: string; amountCents: number }): Promise<void> {
+      await move('refund', { ...input, idempotencyKey: `refund:lost:${input.shipmentId}` });
     },
 
     /**

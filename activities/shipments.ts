@@ -1,8 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
-import type { CarrierAdapter, Parcel } from '../carriers/adapter';
-import type { Address, CarrierEvent, ShipmentStatus } from '../domain/types';
+import { CARRIER_REFUSED, type CarrierAdapter, CarrierRejectedError, type Parcel, type ParcelLimits } from '../carriers/adapter';
+import { packParcels, type PackedParcel } from '../domain/packing';
+import type { Address, CarrierEvent, LostResolution, ShipmentStatus } from '../domain/types';
 import type { ShipmentInput } from '../workflows/definitions';
-import { releaseActive } from './inventory';
 import { recordOrderEvent } from './orders';
 
 export interface LabelOutcome {
@@ -20,34 +21,47 @@ const TIMESTAMP_FOR: Partial<Record<ShipmentStatus, string>> = {
   SHIPPED: 'shipped_at',
   DELIVERED: 'delivered_at',
   CANCELLED: 'cancelled_at',
+  FAILED: 'cancelled_at',
 };
 
-export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDeadlineHours: number) {
-  async function setStatus(
-    trx: Knex,
-    shipment: { shipmentId: string; orderId: string },
-    status: ShipmentStatus,
-    detail: Record<string, unknown> = {},
-  ): Promise<void> {
-    const timestamps: Record<string, Knex.Raw> = {};
-    const column = TIMESTAMP_FOR[status];
-    if (column) timestamps[column] = trx.raw('coalesce(??, now())', [column]);
-    if (status === 'PACKED') timestamps.picked_at = trx.raw('coalesce(picked_at, now())');
-    await trx('shipments')
-      .where({ id: shipment.shipmentId })
-      .update({ status, updated_at: trx.fn.now(), ...timestamps });
-    await recordOrderEvent(trx, shipment.orderId, `shipment:${shipment.shipmentId}:${status}`, `shipment_${status.toLowerCase()}`, {
-      shipmentId: shipment.shipmentId,
-      ...detail,
-    });
-  }
+/** The shipments projection and the order's timeline, in the caller's transaction. */
+export async function writeShipmentStatus(
+  trx: Knex,
+  shipment: { shipmentId: string; orderId: string },
+  status: ShipmentStatus,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  const timestamps: Record<string, Knex.Raw> = {};
+  const column = TIMESTAMP_FOR[status];
+  if (column) timestamps[column] = trx.raw('coalesce(??, now())', [column]);
+  if (status === 'PACKED') timestamps.picked_at = trx.raw('coalesce(picked_at, now())');
+  await trx('shipments')
+    .where({ id: shipment.shipmentId })
+    .update({ status, updated_at: trx.fn.now(), ...timestamps });
+  await recordOrderEvent(trx, shipment.orderId, `shipment:${shipment.shipmentId}:${status}`, `shipment_${status.toLowerCase()}`, {
+    shipmentId: shipment.shipmentId,
+    ...detail,
+  });
+}
 
+export interface ShipmentSettings {
+  /** A parcel not delivered this many hours after its label is overdue. */
+  deliveryDeadlineHours: number;
+  /** An overdue parcel still not delivered this many hours later is lost. */
+  lostAfterHours: number;
+  /** What the order does about a parcel that became lost by itself. */
+  lostResolution: LostResolution;
+}
+
+export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: ShipmentSettings) {
+  const { deliveryDeadlineHours } = settings;
   return {
     /**
      * Writes the shipment and ties the reservations of its allocation to it. In an `auto`
-     * warehouse the automation picks and packs as the shipment is created.
+     * warehouse the automation picks and packs as the shipment is created. Answers with the lost
+     * parcel settings in force, which the workflow keeps.
      */
-    async createShipment(input: ShipmentInput): Promise<void> {
+    async createShipment(input: ShipmentInput): Promise<Pick<ShipmentSettings, 'lostAfterHours' | 'lostResolution'>> {
       const automated = input.fulfillmentMode === 'auto';
       await db.transaction(async (trx) => {
         const inserted = await trx('shipments')
@@ -82,25 +96,39 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
           });
         }
       });
+      return { lostAfterHours: settings.lostAfterHours, lostResolution: settings.lostResolution };
     },
 
     async recordShipmentStatus(input: { shipmentId: string; orderId: string; status: ShipmentStatus; by?: string }): Promise<void> {
-      await db.transaction((trx) => setStatus(trx, input, input.status, input.by ? { by: input.by } : {}));
+      await db.transaction((trx) => writeShipmentStatus(trx, input, input.status, input.by ? { by: input.by } : {}));
     },
 
-    /** Buys the label once (the carrier dedupes on the key too) and picks up events that raced ahead of it. */
+    /**
+     * Packs the shipment's units within the carrier's parcel limits and buys one multi-piece label
+     * for them, once (the carrier dedupes on the key too); then picks up events that raced ahead of
+     * it. The label is stored only while the shipment is open: if the workflow closed it meanwhile
+     * (CANCELLED or FAILED), the label just bought is voided and the answer is shipment_closed.
+     * A carrier refusal (a parcel over its limits, an undeliverable address) is carrier_refused;
+     * neither is retried.
+     */
     async buyLabel(input: { shipmentId: string; orderId: string }): Promise<LabelOutcome> {
       let shipment = await db('shipments').where({ id: input.shipmentId }).first();
       if (!shipment.tracking_number) {
-        const label = await carrier.purchaseLabel({
-          idempotencyKey: `label:${input.shipmentId}`,
-          reference: input.shipmentId,
-          ...(await addressesAndParcel(db, input.shipmentId)),
-        });
-        await db.transaction(async (trx) => {
-          await trx('shipments')
+        const { from, to, parcels } = await addressesAndParcels(db, input.shipmentId, carrier.parcelLimits);
+        const label = await refusalsAsFailures(() =>
+          carrier.purchaseLabel({
+            idempotencyKey: `label:${input.shipmentId}`,
+            reference: input.shipmentId,
+            from,
+            to,
+            parcels: parcels.map(carrierParcel),
+          }),
+        );
+        const stored = await db.transaction(async (trx) => {
+          const updated = await trx('shipments')
             .where({ id: input.shipmentId })
             .whereNull('tracking_number')
+            .whereNotIn('status', CLOSED_STATUSES)
             .update({
               carrier: carrier.name,
               service: label.service,
@@ -110,8 +138,38 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
               label_cost_cents: label.costCents,
               delivery_deadline: trx.raw(`now() + make_interval(hours => ?)`, [deliveryDeadlineHours]),
             });
-          await setStatus(trx, input, 'LABELLED', { trackingNumber: label.trackingNumber });
+          if (updated === 0) {
+            // Either an earlier attempt stored this same label, or the shipment was closed.
+            const current = await trx('shipments').where({ id: input.shipmentId }).first('tracking_number');
+            return current.tracking_number ? 'stored_before' : 'closed';
+          }
+          await trx('shipment_parcels').insert(
+            label.pieces.map((piece, index) => ({
+              shipment_id: input.shipmentId,
+              parcel_no: index + 1,
+              tracking_number: piece.trackingNumber,
+              weight_grams: parcels[index]?.weightGrams ?? null,
+              length_mm: parcels[index]?.lengthMm ?? null,
+              width_mm: parcels[index]?.widthMm ?? null,
+              height_mm: parcels[index]?.heightMm ?? null,
+              label_url: piece.labelUrl ?? null,
+              contents: JSON.stringify(parcels[index]?.contents ?? []),
+            })),
+          );
+          await writeShipmentStatus(trx, input, 'LABELLED', { trackingNumber: label.trackingNumber, parcels: label.pieces.length });
+          return 'stored';
         });
+        if (stored === 'closed') {
+          const outcome = await refusalsAsFailures(() => carrier.voidLabel(label.labelId));
+          throw ApplicationFailure.create({
+            type: SHIPMENT_CLOSED,
+            nonRetryable: true,
+            message:
+              `shipment ${input.shipmentId} was closed before its label ${label.trackingNumber} arrived: ` +
+              (outcome === 'voided' ? 'the label was voided' : 'the carrier already has the parcel, its label could not be voided'),
+            details: [{ labelId: label.labelId, trackingNumber: label.trackingNumber, void: outcome }],
+          });
+        }
         shipment = await db('shipments').where({ id: input.shipmentId }).first();
       }
       // The label is stored first, then unmatched events are read: a webhook either found the
@@ -131,11 +189,11 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
       };
     },
 
-    /** 'in_use' when the carrier already has the parcel: then it ships, cancelled or not. */
+    /** 'in_use' when the carrier already has the parcel: then it ships, cancelled or not. A refusal is carrier_refused. */
     async voidLabel(input: { shipmentId: string }): Promise<'voided' | 'in_use'> {
       const shipment = await db('shipments').where({ id: input.shipmentId }).first();
       if (!shipment.label_id || shipment.label_voided_at) return 'voided';
-      const outcome = await carrier.voidLabel(shipment.label_id);
+      const outcome = await refusalsAsFailures(() => carrier.voidLabel(shipment.label_id));
       if (outcome === 'voided') await db('shipments').where({ id: input.shipmentId }).update({ label_voided_at: db.fn.now() });
       return outcome;
     },
@@ -173,15 +231,7 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
             .increment('qty_shipped', reservation.quantity);
           await trx('reservations').where({ id: reservation.id }).update({ status: 'consumed', updated_at: trx.fn.now() });
         }
-        if (active.length > 0) await setStatus(trx, input, 'SHIPPED');
-      });
-    },
-
-    /** A shipment cancelled before it left: its stock goes back to available. */
-    async cancelShipment(input: { shipmentId: string; orderId: string; reason: string }): Promise<void> {
-      await db.transaction(async (trx) => {
-        await releaseActive(trx, input.orderId, input.shipmentId);
-        await setStatus(trx, input, 'CANCELLED', { reason: input.reason });
+        if (active.length > 0) await writeShipmentStatus(trx, input, 'SHIPPED');
       });
     },
 
@@ -215,7 +265,7 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
         }
         const current = await trx('shipments').where({ id: input.shipmentId }).first('status');
         if (current.status !== input.status) {
-          await setStatus(trx, input, input.status, { carrierEvent: input.events[input.events.length - 1].status });
+          await writeShipmentStatus(trx, input, input.status, { carrierEvent: input.events[input.events.length - 1].status });
         }
       });
     },
@@ -231,7 +281,38 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, deliveryDe
   };
 }
 
-async function addressesAndParcel(db: Knex, shipmentId: string): Promise<{ from: Address; to: Address; parcel: Parcel }> {
+/** The ApplicationFailure type of a label that arrived for a shipment already CANCELLED or FAILED (and was voided). */
+export const SHIPMENT_CLOSED = 'shipment_closed';
+
+/** The workflow closes a shipment (this status first, then voidLabel) when it gives up on its label. */
+const CLOSED_STATUSES: ShipmentStatus[] = ['CANCELLED', 'FAILED'];
+
+/**
+ * A carrier's refusal becomes a non-retryable carrier_refused failure: asking again cannot help.
+ * Transient faults (5xx, timeouts, connection resets) stay plain errors, which Temporal retries.
+ */
+async function refusalsAsFailures<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof CarrierRejectedError) {
+      throw ApplicationFailure.create({
+        type: CARRIER_REFUSED,
+        nonRetryable: true,
+        message: error.message,
+        details: [{ code: error.code }],
+      });
+    }
+    throw error;
+  }
+}
+
+/** The shipment's units, packed into parcels within the carrier's limits (a unit over them gets its own parcel, which the carrier refuses). */
+async function addressesAndParcels(
+  db: Knex,
+  shipmentId: string,
+  limits: ParcelLimits,
+): Promise<{ from: Address; to: Address; parcels: PackedParcel[] }> {
   const shipment = await db('shipments as s')
     .join('orders as o', 'o.id', 's.order_id')
     .join('locations as l', 'l.id', 's.location_id')
@@ -240,19 +321,29 @@ async function addressesAndParcel(db: Knex, shipmentId: string): Promise<{ from:
   const items = await db('shipment_lines as sl')
     .join('products as p', 'p.sku', 'sl.sku')
     .where('sl.shipment_id', shipmentId)
-    .select('sl.quantity', 'p.weight_grams', 'p.length_mm', 'p.width_mm', 'p.height_mm');
-  const largest = (column: 'length_mm' | 'width_mm' | 'height_mm') =>
-    Math.max(0, ...items.map((item) => item[column] ?? 0)) || undefined;
+    .orderBy('sl.line_no')
+    .select('sl.sku', 'sl.quantity', 'p.weight_grams', 'p.length_mm', 'p.width_mm', 'p.height_mm');
   return {
     from: shipment.address,
     to: shipment.shipping_address,
-    parcel: {
-      weightGrams: items.reduce((sum, item) => sum + item.quantity * item.weight_grams, 0),
-      lengthMm: largest('length_mm'),
-      widthMm: largest('width_mm'),
-      heightMm: largest('height_mm'),
-    },
+    parcels: packParcels(
+      items.map((item) => ({
+        sku: item.sku,
+        quantity: item.quantity,
+        unitWeightGrams: item.weight_grams,
+        lengthMm: item.length_mm,
+        widthMm: item.width_mm,
+        heightMm: item.height_mm,
+      })),
+      limits,
+    ),
   };
+}
+
+/** What the carrier is told about a parcel: its weight and outer dimensions, not its contents. */
+function carrierParcel(parcel: PackedParcel): Parcel {
+  const { weightGrams, lengthMm, widthMm, heightMm } = parcel;
+  return lengthMm === undefined ? { weightGrams } : { weightGrams, lengthMm, widthMm, heightMm };
 }
 
 function carrierEventFrom(carrier: string, payload: Record<string, string>): CarrierEvent {

@@ -1,3 +1,5 @@
+import type { ErrorBody } from './schemas';
+
 /** An answer the client caused: thrown anywhere in a route, sent as `{ code, message, details? }`. */
 export class ApiError extends Error {
   constructor(
@@ -9,4 +11,11 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** The body every error answer has: `{ code, message, details? }`. */
+export function errorBody(error: ApiError): ErrorBody {
+  const body: ErrorBody = { code: error.code, message: error.message };
+  if (error.details !== undefined) body.details = error.details;
+  return body;
 }

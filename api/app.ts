@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import { carrierLimitsFor } from '../carriers';
 import { type ApiDeps, DEFAULT_TIMEOUTS, type RouteDeps } from './deps';
 import { authentication } from './plugins/auth';
 import { errorHandling } from './plugins/error-handler';
@@ -25,7 +26,7 @@ export function buildApp(deps: ApiDeps) {
   app.removeContentTypeParser('text/plain');
 
   app.register(errorHandling);
-  app.register(authentication, { db: deps.db });
+  app.register(authentication, { db: deps.db, cacheMs: deps.authCacheMs, cacheMaxEntries: deps.authCacheMaxEntries });
   app.register(swagger, {
     openapi: {
       info: {
@@ -49,6 +50,7 @@ export function buildApp(deps: ApiDeps) {
     temporal: deps.temporal,
     config: deps.config,
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
+    carrierLimits: deps.carrierLimits ?? carrierLimitsFor([deps.config.carrier.name]),
   };
   for (const routes of [healthRoutes, orderRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes]) {
     app.register(routes, routeDeps);

@@ -1,4 +1,5 @@
 import { ApiError } from './api-error';
+import { isIsoDateTime } from './iso-date-time';
 
 /** Opaque page cursors: base64url JSON of the last row's sort key. */
 export function encodeCursor(key: readonly (string | number)[]): string {
@@ -28,3 +29,14 @@ export const isKeyText = (part: unknown): part is string =>
 
 export const isPositiveInteger = (part: unknown): part is number =>
   typeof part === 'number' && Number.isSafeInteger(part) && part > 0;
+
+/** A timestamp to the microsecond, as `cursorAt` writes it. */
+export const isCursorTime = (part: unknown): part is string =>
+  typeof part === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(part) && isIsoDateTime(part);
+
+/**
+ * SQL selecting a timestamptz column as UTC text to the microsecond, for a cursor: a JS Date
+ * would round it to the millisecond and a page would skip or repeat rows.
+ */
+export const cursorAt = (column: string, alias = 'cursor_at') =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${alias}`;

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Knex } from 'knex';
+import type { ParcelLimits } from '../domain/packing';
 import type { Config } from '../infra/config';
 
 /** How long the API waits on Temporal before answering without it. */
@@ -21,6 +22,12 @@ export interface ApiDeps {
   config: Config;
   logger?: FastifyServerOptions['logger'];
   timeouts?: Partial<TemporalTimeouts>;
+  /** How long a valid API key's lookup is cached (default 5 s); a revoked key works at most this long. */
+  authCacheMs?: number;
+  /** Most API keys cached at once (default 10 000). */
+  authCacheMaxEntries?: number;
+  /** Parcel limits of every carrier the engine may ship with (default: the configured carrier's). */
+  carrierLimits?: ParcelLimits[];
 }
 
 /** What every route plugin receives as its options. */
@@ -29,6 +36,8 @@ export interface RouteDeps {
   temporal: Client;
   config: Config;
   timeouts: TemporalTimeouts;
+  /** A product no carrier can take in a parcel is refused at intake. */
+  carrierLimits: ParcelLimits[];
 }
 
 /** Runs Temporal calls with a deadline, so a slow or absent server cannot hold a request forever. */

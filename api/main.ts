@@ -1,3 +1,4 @@
+import { carrierLimitsFor } from '../carriers';
 import { createDb } from '../db/knex';
 import { loadConfig } from '../infra/config';
 import { connectClient } from '../infra/temporal';
@@ -5,9 +6,9 @@ import { buildApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, config.api.dbPoolSize);
   const temporal = await connectClient(config.temporal);
-  const app = buildApp({ db, temporal, config });
+  const app = buildApp({ db, temporal, config, carrierLimits: carrierLimitsFor([config.carrier.name]) });
 
   let closing = false;
   const shutdown = async (signal: string) => {

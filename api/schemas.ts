@@ -35,7 +35,14 @@ export type ErrorBody = Static<typeof ErrorBody>;
 export const errorResponses = { '4xx': ErrorBody, '5xx': ErrorBody };
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Text(200, { description: 'A retry with the same key and body returns the first result' })),
+  'idempotency-key': Type.Optional(
+    Text(200, {
+      description:
+        'Per API key. A retry with the same key and request (route, path and body) returns the first answer ' +
+        'with `idempotency-replayed: true`; the key with another request is refused with 422 ' +
+        'idempotency_key_reused. Keys are forgotten after IDEMPOTENCY_KEY_RETENTION_HOURS.',
+    }),
+  ),
 });
 
 const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }));
@@ -45,14 +52,22 @@ const Page = <T extends TSchema>(item: T) =>
 
 // ---------- Orders ----------
 
+/**
+ * Text with something besides whitespace in it, and no control characters: checked, not trimmed
+ * (what is sent is what is stored). Whitespace, one visible character, then anything: no backtracking.
+ */
+const FilledText = (maxLength: number) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^[^\\S\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$' });
+
+/** A carrier needs a name, a street, a city, a postal code and a region to print a label. */
 export const Address = Type.Object(
   {
-    name: Text(200),
-    line1: Text(200),
+    name: FilledText(200),
+    line1: FilledText(200),
     line2: Type.Optional(Text(200)),
-    city: Text(100),
-    region: Text(100),
-    postalCode: Text(20),
+    city: FilledText(100),
+    region: FilledText(100),
+    postalCode: FilledText(20),
     country: Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' }),
     phone: Type.Optional(Text(40)),
   },
@@ -160,11 +175,29 @@ export const Order = Type.Object({
 });
 export type Order = Static<typeof Order>;
 
-/** `live` is the workflow's own answer (its status query); null with `liveError` when it cannot answer. */
+/**
+ * `live` is the workflow's own answer (its status query), asked only with `?live=true`; null with
+ * `liveError` when it cannot answer. Without `?live=true` both are absent and the answer is the
+ * Postgres projection alone.
+ */
 const Live = {
-  live: Type.Unknown({ description: "The workflow's status query result, or null" }),
-  liveError: Type.Optional(Type.String()),
+  live: Type.Optional(
+    Type.Unknown({ description: "Only with ?live=true: the workflow's status query result, or null when it cannot answer" }),
+  ),
+  liveError: Type.Optional(Type.String({ description: 'Only with ?live=true: why `live` is null' })),
 };
+
+export const LiveQuery = Type.Object(
+  {
+    live: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'true: also ask the workflow for its live status (`live`, `liveError`); otherwise the projection alone',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const OrderWithLive = Type.Object({ ...Order.properties, ...Live });
 export const OrderPage = Page(OrderSummary);
@@ -185,7 +218,7 @@ export const LocationParams = Type.Object({ locationId: Text(32) });
 export const ShipmentParams = Type.Object({ shipmentId: Text(48) });
 
 export const PickListQuery = Type.Object(
-  { status: Type.Optional(OneOf(['AWAITING_PICK', 'AWAITING_PACK'] as const)) },
+  { status: Type.Optional(OneOf(['AWAITING_PICK', 'AWAITING_PACK'] as const)), limit: Limit, cursor: CursorParam },
   { additionalProperties: false },
 );
 
@@ -206,7 +239,7 @@ export const PickList = Type.Object({
   createdAt: Type.String(),
   lines: Type.Array(ShipmentLine),
 });
-export const PickLists = Type.Array(PickList);
+export const PickListPage = Page(PickList);
 
 export const Shipment = Type.Object({
   id: Type.String(),
@@ -353,7 +386,7 @@ export const Location = Type.Object({
 // ---------- Inventory ----------
 
 export const LevelsQuery = Type.Object(
-  { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)) },
+  { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)), limit: Limit, cursor: CursorParam },
   { additionalProperties: false },
 );
 
@@ -366,6 +399,7 @@ export const InventoryLevel = Type.Object({
   bin: Nullable(Type.String()),
 });
 export type InventoryLevel = Static<typeof InventoryLevel>;
+export const LevelPage = Page(InventoryLevel);
 
 export const MovementsQuery = Type.Object(
   { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)), limit: Limit, cursor: CursorParam },

@@ -13,9 +13,9 @@ import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { SingleBar } from 'cli-progress';
-import { checkInvariants } from '../db/invariants';
 import { connectClient } from '../infra/temporal';
 import { findTemporalCli, installHint } from '../infra/temporal-binaries';
+import { checkAllInvariants } from '../infra/workflow-invariants';
 import { orderWorkflowId, shipmentWorkflowId } from '../workflows/definitions';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { orderRequest, seedProduct, seedWarehouse } from '../test/harness/catalog';
@@ -130,7 +130,7 @@ async function runOrders(engine: Engine, orders: number, concurrency: number, ti
     toShipped: rows.map((row) => since(row, row.shipped_at)).filter((ms): ms is number => ms !== undefined),
     toDelivered: rows.map((row) => since(row, row.delivered_at)).filter((ms): ms is number => ms !== undefined),
     lost: orders - delivered.count,
-    violations: await checkInvariants(engine.db, { temporal: engine.temporal, settledBeforeSeconds: 0 }),
+    violations: await checkAllInvariants(engine.db, { temporal: engine.temporal, settledBeforeSeconds: 0 }),
     sampleOrderId: ids[0],
   };
 }

@@ -1,10 +1,41 @@
+import type { ParcelLimits } from '../domain/packing';
 import type { Address } from '../domain/types';
+
+export type { ParcelLimits } from '../domain/packing';
+
+/**
+ * The ApplicationFailure type of a carrier's refusal (a parcel over its limits, an address it
+ * cannot serve): sending the same request again cannot succeed, so Temporal does not retry it.
+ */
+export const CARRIER_REFUSED = 'carrier_refused';
+
+/**
+ * The carrier refused the request (bad address, parcel over its limits, unknown service, label
+ * already picked up): sending it again cannot succeed, so callers should not retry. Adapters throw
+ * plain errors for faults that may pass (5xx, timeouts, 408/429, connection resets).
+ */
+export class CarrierRejectedError extends Error {
+  override readonly name = 'CarrierRejectedError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+  }
+}
 
 /** The engine talks to every carrier through this interface; the sandbox carrier is one implementation. */
 export interface CarrierAdapter {
   readonly name: string;
+  /** What one parcel may weigh and measure: the engine packs shipments within these. */
+  readonly parcelLimits: ParcelLimits;
   rates(request: RateRequest): Promise<Rate[]>;
-  /** Buying twice with the same idempotency key returns the first label, never a second one. */
+  /**
+   * One multi-piece label for all the shipment's parcels. Buying twice with the same idempotency
+   * key returns the first label, never a second one.
+   */
   purchaseLabel(request: LabelRequest): Promise<Label>;
   /**
    * Voiding a label that is already void succeeds. A label whose parcel the carrier already has
@@ -23,7 +54,8 @@ export interface Parcel {
 export interface RateRequest {
   from: Address;
   to: Address;
-  parcel: Parcel;
+  /** One or more parcels travelling together. */
+  parcels: Parcel[];
 }
 
 export interface Rate {
@@ -42,10 +74,19 @@ export interface LabelRequest extends RateRequest {
 
 export interface Label {
   labelId: string;
+  /** The master tracking number: the carrier's tracking events for the whole shipment come on it. */
   trackingNumber: string;
   service: string;
   costCents: number;
   currency: string;
-  /** Where the printable label document can be fetched. */
+  /** Where the printable label document (one page per piece) can be fetched. */
   labelUrl: string;
+  /** One per parcel, in the order of the request's parcels. */
+  pieces: LabelPiece[];
+}
+
+export interface LabelPiece {
+  trackingNumber: string;
+  /** This piece's own label page, when the carrier offers one. */
+  labelUrl?: string;
 }

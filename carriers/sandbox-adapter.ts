@@ -1,20 +1,16 @@
-import type { CarrierAdapter, Label, LabelRequest, Rate, RateRequest } from './adapter';
+import {
+  type CarrierAdapter,
+  CarrierRejectedError,
+  type Label,
+  type LabelPiece,
+  type LabelRequest,
+  type ParcelLimits,
+  type Rate,
+  type RateRequest,
+} from './adapter';
+import { SANDBOX_PARCEL_LIMITS } from './sandbox/limits';
 
-/**
- * The carrier refused the request (bad address, unknown service, label already picked up):
- * sending it again cannot succeed, so callers should not retry.
- */
-export class CarrierRejectedError extends Error {
-  override readonly name = 'CarrierRejectedError';
-
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly httpStatus: number,
-  ) {
-    super(message);
-  }
-}
+export { CarrierRejectedError } from './adapter';
 
 export interface SandboxCarrierAdapterOptions {
   baseUrl: string;
@@ -25,6 +21,8 @@ export interface SandboxCarrierAdapterOptions {
 /** Talks to the sandbox carrier's HTTP API (carriers/sandbox). */
 export class SandboxCarrierAdapter implements CarrierAdapter {
   readonly name = 'sandbox';
+  /** The same limits the carrier service enforces (carriers/sandbox/limits.ts). */
+  readonly parcelLimits: ParcelLimits = SANDBOX_PARCEL_LIMITS;
   private readonly baseUrl: string;
 
   constructor(private readonly options: SandboxCarrierAdapterOptions) {
@@ -46,6 +44,7 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
       costCents: label.costCents,
       currency: label.currency,
       labelUrl: label.labelUrl,
+      pieces: label.pieces.map((piece): LabelPiece => ({ trackingNumber: piece.trackingNumber, labelUrl: piece.labelUrl })),
     };
   }
 

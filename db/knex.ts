@@ -8,8 +8,24 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 export type Db = Knex;
 
-export function createDb(databaseUrl: string, poolMax = 10): Db {
-  return knex({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: poolMax } });
+export interface DbOptions {
+  /**
+   * How long a query waits for a free pool connection before it fails with a KnexTimeoutError;
+   * default 10 s. Keep it well under the activities' start-to-close timeout, so a starved pool
+   * shows up as a retryable activity error rather than as a timed-out attempt.
+   */
+  acquireTimeoutMs?: number;
+}
+
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
+
+export function createDb(databaseUrl: string, poolMax = 10, options: DbOptions = {}): Db {
+  return knex({
+    client: 'pg',
+    connection: databaseUrl,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
+  });
 }
 
 export async function migrateLatest(db: Db): Promise<void> {

@@ -22,7 +22,6 @@ export type FulfillmentMode = 'manual' | 'auto';
 
 export const ORDER_STATUSES = [
   'ACCEPTED',
-  'ALLOCATING',
   'BACKORDERED',
   'FULFILLING',
   'PARTIALLY_SHIPPED',
@@ -31,9 +30,11 @@ export const ORDER_STATUSES = [
   'CANCELLED',
   'REJECTED',
   'PAYMENT_DECLINED',
+  'FAILED',
+  'LOST',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export const FINAL_ORDER_STATUSES: OrderStatus[] = ['DELIVERED', 'CANCELLED', 'REJECTED', 'PAYMENT_DECLINED'];
+export const FINAL_ORDER_STATUSES: OrderStatus[] = ['DELIVERED', 'CANCELLED', 'REJECTED', 'PAYMENT_DECLINED', 'FAILED', 'LOST'];
 
 export const SHIPMENT_STATUSES = [
   'AWAITING_PICK',
@@ -46,6 +47,10 @@ export const SHIPMENT_STATUSES = [
   'EXCEPTION',
   'DELIVERED',
   'CANCELLED',
+  /** Refused for good (carrier, payment) or its carrier unreachable past the bound: nothing left, nothing charged. */
+  'FAILED',
+  /** Never delivered: declared lost by ops or past the lost deadline; refunded or replaced. */
+  'LOST',
 ] as const;
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 
@@ -75,6 +80,10 @@ export interface OrderLine {
   quantity: number;
   unitPriceCents: number;
 }
+
+/** What the order does about a lost parcel: give the money back, or ship the same units again. */
+export type LostResolution = 'refund' | 'replace';
+export const LOST_RESOLUTIONS: LostResolution[] = ['refund', 'replace'];
 
 /** A quantity of one order line, e.g. what is still to be reserved or what one shipment carries. */
 export interface LineQuantity {

@@ -36,7 +36,7 @@ export async function startWakeBackorders(client: Client, taskQueue: string, db:
   const receipt = await db('receipts').where({ id: receiptId }).first();
   if (!receipt) throw new Error(`receipt ${receiptId} not found`);
   const skus = [...new Set((receipt.lines as { sku: string }[]).map((line) => line.sku))].sort();
-  const input: WakeBackordersInput = { receiptId, skus };
+  const input: WakeBackordersInput = { source: `receipt:${receiptId}`, skus };
   try {
     await client.workflow.start('wakeBackordersWorkflow', {
       taskQueue,

@@ -4,7 +4,8 @@
  */
 export interface PaymentGateway {
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
-  capture(request: MoneyMovement): Promise<{ reference: string }>;
+  /** An issuer may still decline a capture (an expired authorization): that is an answer, not an error. */
+  capture(request: MoneyMovement): Promise<CaptureResult>;
   /** Releases part or all of the uncaptured authorization. */
   void(request: MoneyMovement): Promise<{ reference: string }>;
   refund(request: MoneyMovement): Promise<{ reference: string }>;
@@ -27,4 +28,24 @@ export interface MoneyMovement {
   idempotencyKey: string;
   authorizationId: string;
   amountCents: number;
+}
+
+export type CaptureResult = { approved: true; reference: string } | { approved: false; declineCode: string; message: string };
+
+export type PaymentGatewayErrorCode =
+  | 'amount_exceeds_authorization'
+  | 'amount_exceeds_captured'
+  | 'unknown_authorization'
+  | 'idempotency_key_reused'
+  | 'invalid_amount';
+
+/** A request the gateway refuses for good: repeating it cannot succeed, so callers must not retry. */
+export class PaymentGatewayError extends Error {
+  constructor(
+    readonly code: PaymentGatewayErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PaymentGatewayError';
+  }
 }

@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/errors';
-import type { AuthorizeRequest, AuthorizeResult, MoneyMovement, PaymentGateway } from './gateway';
+import { type AuthorizeRequest, type AuthorizeResult, type CaptureResult, type MoneyMovement, type PaymentGateway, PaymentGatewayError } from './gateway';
 
-export type PaymentGatewayErrorCode =
-  | 'amount_exceeds_authorization'
-  | 'amount_exceeds_captured'
-  | 'unknown_authorization'
-  | 'idempotency_key_reused'
-  | 'invalid_amount';
+export { PaymentGatewayError, type PaymentGatewayErrorCode } from './gateway';
 
-/** A request the gateway refuses for good: repeating it cannot succeed, so callers must not retry. */
-export class PaymentGatewayError extends Error {
-  constructor(
-    readonly code: PaymentGatewayErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PaymentGatewayError';
-  }
+/** A movement's answer: declined ones carry their code (only captures decline). */
+interface Outcome {
+  reference: string;
+  declineCode?: string;
 }
 
 type OperationKind = 'authorization' | 'capture' | 'void' | 'refund';
@@ -42,7 +32,11 @@ const DECLINE_MESSAGES: Record<string, string> = {
   expired_card: 'The card has expired.',
   do_not_honor: 'The issuer declined the payment (do not honor).',
   invalid_token: 'The payment token is not valid.',
+  authorization_expired: 'The authorization expired before it was captured.',
 };
+
+/** A capture of exactly 7777 cents is declined, as an issuer does once an authorization has expired. */
+const CAPTURE_DECLINED_CENTS = 7777;
 
 /**
  * Decides an authorization the way the sandbox's documented test cards do:
@@ -106,8 +100,10 @@ export class SandboxPaymentGateway implements PaymentGateway {
     return { approved: false, declineCode: code, message: DECLINE_MESSAGES[code] };
   }
 
-  capture(request: MoneyMovement): Promise<{ reference: string }> {
-    return this.move('capture', request);
+  async capture(request: MoneyMovement): Promise<CaptureResult> {
+    const { reference, declineCode } = await this.move('capture', request);
+    if (declineCode) return { approved: false, declineCode, message: DECLINE_MESSAGES[declineCode] };
+    return { approved: true, reference };
   }
 
   void(request: MoneyMovement): Promise<{ reference: string }> {
@@ -118,7 +114,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
     return this.move('refund', request);
   }
 
-  private async move(kind: Exclude<OperationKind, 'authorization'>, request: MoneyMovement): Promise<{ reference: string }> {
+  private async move(kind: Exclude<OperationKind, 'authorization'>, request: MoneyMovement): Promise<Outcome> {
     checkAmount(request.amountCents);
     try {
       return await this.db.transaction((trx) => this.moveLocked(trx, kind, request));
@@ -135,7 +131,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
     trx: Knex.Transaction,
     kind: Exclude<OperationKind, 'authorization'>,
     request: MoneyMovement,
-  ): Promise<{ reference: string }> {
+  ): Promise<Outcome> {
     const authorization = await trx<OperationRow>(TABLE)
       .where({ kind: 'authorization', status: 'approved', reference: request.authorizationId })
       .forUpdate()
@@ -166,16 +162,17 @@ export class SandboxPaymentGateway implements PaymentGateway {
     }
 
     const reference = newReference(kind);
+    const declineCode = kind === 'capture' && request.amountCents === CAPTURE_DECLINED_CENTS ? 'authorization_expired' : null;
     await trx(TABLE).insert({
       idempotency_key: request.idempotencyKey,
       kind,
       reference,
       authorization_id: request.authorizationId,
       amount_cents: request.amountCents,
-      status: 'approved',
-      decline_code: null,
+      status: declineCode ? 'declined' : 'approved',
+      decline_code: declineCode,
     } satisfies OperationRow);
-    return { reference };
+    return declineCode ? { reference, declineCode } : { reference };
   }
 
   private async totalsOf(trx: Knex.Transaction, authorizationId: string): Promise<Record<'capture' | 'void' | 'refund', number>> {
@@ -190,9 +187,9 @@ export class SandboxPaymentGateway implements PaymentGateway {
     return totals;
   }
 
-  private replay(stored: OperationRow, kind: OperationKind, request: MoneyMovement): { reference: string } {
+  private replay(stored: OperationRow, kind: OperationKind, request: MoneyMovement): Outcome {
     this.ensureSameRequest(stored, kind, request.amountCents, request.authorizationId);
-    return { reference: stored.reference };
+    return stored.decline_code ? { reference: stored.reference, declineCode: stored.decline_code } : { reference: stored.reference };
   }
 
   /** The books keep kind, amount and authorization; a key reused for anything else is a caller bug. */

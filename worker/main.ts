@@ -1,9 +1,7 @@
 import { createActivities } from '../activities';
-import { SandboxCarrierAdapter } from '../carriers/sandbox-adapter';
-import { createDb } from '../db/knex';
 import { loadConfig } from '../infra/config';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal';
-import { SandboxPaymentGateway } from '../payments/sandbox-gateway';
+import { createCarrier, createGateway, createWorkerDb } from './collaborators';
 import { createWorker } from './create-worker';
 import { sweepUnstartedWork } from './sweep';
 
@@ -13,16 +11,21 @@ const SWEEP_GRACE_SECONDS = 30;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const db = createDb(config.databaseUrl, 20);
+  const db = createWorkerDb(config);
+  // An unknown CARRIER or PAYMENT_GATEWAY stops the worker here, before it connects to anything.
+  const carrier = createCarrier(config);
+  const gateway = createGateway(config, db);
   const temporal = await connectClient(config.temporal);
   await ensureSearchAttributes(temporal);
 
   const activities = createActivities({
     db,
-    carrier: new SandboxCarrierAdapter({ baseUrl: config.carrier.sandboxUrl, apiKey: config.carrier.sandboxApiKey }),
-    gateway: new SandboxPaymentGateway(db),
+    carrier,
+    gateway,
     temporal,
     deliveryDeadlineHours: config.fulfillment.deliveryDeadlineHours,
+    lostAfterHours: config.fulfillment.lostAfterHours,
+    lostResolution: config.fulfillment.lostResolution,
   });
   const connection = await connectWorker(config.temporal);
   const worker = await createWorker({
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities,
     workflowBundlePath: config.temporal.workflowBundlePath,
+    maxConcurrentActivityTaskExecutions: config.worker.activitySlots,
   });
 
   const sweep = async (graceSeconds: number) => {

@@ -9,6 +9,7 @@ import type {
   CarrierEvent,
   FulfillmentMode,
   LineQuantity,
+  LostResolution,
   OrderLine,
   OrderStatus,
   ShipmentStatus,
@@ -18,6 +19,8 @@ export const orderWorkflowId = (orderId: string): string => `order:${orderId}`;
 export const shipmentWorkflowId = (orderId: string, shipmentNo: number): string => `shipment:${orderId}:${shipmentNo}`;
 export const shipmentId = (orderId: string, shipmentNo: number): string => `${orderId}-${shipmentNo}`;
 export const receiptWorkflowId = (receiptId: string): string => `receipt:${receiptId}`;
+/** Wake-ups for stock freed by a release; receipts keep their own `receipt:<id>` ids. */
+export const wakeWorkflowId = (source: string): string => `wake:${source}`;
 
 /** ApplicationFailure types that updates reject with; the API turns them into 409/422 codes. */
 export const Refusal = {
@@ -25,6 +28,27 @@ export const Refusal = {
   invalidShipmentState: 'invalid_shipment_state',
   itemNotInShipment: 'item_not_in_shipment',
   scanExceedsQuantity: 'scan_exceeds_quantity',
+} as const;
+
+/**
+ * ApplicationFailure types activities throw for a refusal that no retry can change. Workflows catch
+ * them, compensate and move to a state that says why (FAILED with this reason).
+ */
+export const BusinessFailure = {
+  /** The carrier refused the label (parcel over its limits, an address it cannot serve). */
+  carrierRefused: 'carrier_refused',
+  /** The label arrived after the shipment had been cancelled or failed; it was voided. */
+  shipmentClosed: 'shipment_closed',
+  /** The gateway refused to move money it was asked to (e.g. an expired authorization). */
+  paymentRefused: 'payment_refused',
+} as const;
+
+/** Why a shipment failed, as ops filter for it (FailureReason search attribute, projection). */
+export const FailureReason = {
+  carrierRefused: 'carrier_refused',
+  carrierUnavailable: 'carrier_unavailable',
+  captureDeclined: 'capture_declined',
+  gatewayUnavailable: 'gateway_unavailable',
 } as const;
 
 // ---------- Order ----------
@@ -41,6 +65,8 @@ export interface OrderInput {
   /** ISO time after which units still waiting for stock are cancelled. */
   backorderDeadline: string;
   captureMode: CaptureMode;
+  /** Continue as new past this many history events even before Temporal suggests it (tests force it small). */
+  historyLimit?: number;
 }
 
 export interface ShipmentSummary {
@@ -52,6 +78,8 @@ export interface ShipmentSummary {
   lines: LineQuantity[];
   amountCents: number;
   trackingNumber?: string;
+  /** Why a FAILED shipment failed. */
+  failureReason?: string;
 }
 
 export interface TimelineEntry {
@@ -90,6 +118,10 @@ export interface ShipmentProgress {
   shipmentNo: number;
   status: ShipmentStatus;
   trackingNumber?: string;
+  /** FAILED: why. */
+  reason?: string;
+  /** LOST: refund it or ship it again. */
+  resolution?: LostResolution;
 }
 
 export const orderStatusQuery = defineQuery<OrderView>('status');
@@ -137,6 +169,7 @@ export interface ShipmentView {
   trackingNumber?: string;
   labelUrl?: string;
   overdue: boolean;
+  failureReason?: string;
 }
 
 export interface ScanResult {
@@ -149,7 +182,13 @@ export interface ScanResult {
 
 export interface ShipmentResult {
   shipmentNo: number;
-  status: 'DELIVERED' | 'CANCELLED';
+  status: 'DELIVERED' | 'CANCELLED' | 'FAILED' | 'LOST';
+}
+
+export interface DeclareLostRequest {
+  resolution: LostResolution;
+  reason?: string;
+  by?: string;
 }
 
 export const shipmentStatusQuery = defineQuery<ShipmentView>('status');
@@ -157,10 +196,13 @@ export const confirmPickUpdate = defineUpdate<ShipmentView, [{ pickedBy?: string
 export const scanItemUpdate = defineUpdate<ScanResult, [{ upc: string; scannedBy?: string }]>('scan');
 export const carrierEventSignal = defineSignal<[CarrierEvent]>('carrierEvent');
 export const cancelShipmentSignal = defineSignal<[{ reason: string }]>('cancel');
+/** Ops give up on a parcel with the carrier: the order refunds its lines or ships them again. */
+export const declareLostUpdate = defineUpdate<ShipmentView, [DeclareLostRequest]>('declareLost');
 
 // ---------- Stock receipts ----------
 
 export interface WakeBackordersInput {
-  receiptId: string;
+  /** What made stock available: `receipt:<id>`, `release:<orderId>`, `release:<shipmentId>`. */
+  source: string;
   skus: string[];
 }

@@ -7,6 +7,8 @@ export const ChannelKey = defineSearchAttributeKey('Channel', SearchAttributeTyp
 export const SkusKey = defineSearchAttributeKey('Skus', SearchAttributeType.KEYWORD_LIST);
 export const ShipmentStatusKey = defineSearchAttributeKey('ShipmentStatus', SearchAttributeType.KEYWORD);
 export const ShipmentOverdueKey = defineSearchAttributeKey('ShipmentOverdue', SearchAttributeType.BOOL);
+/** Why an order or shipment FAILED, e.g. FailureReason="carrier_refused". */
+export const FailureReasonKey = defineSearchAttributeKey('FailureReason', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   OrderStatusKey,
@@ -15,4 +17,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
   SkusKey,
   ShipmentStatusKey,
   ShipmentOverdueKey,
+  FailureReasonKey,
 ];

@@ -1,23 +1,32 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { LabelOutcome } from '../activities/shipments';
 import { applyCarrierEvent, TrackingState } from '../domain/tracking';
-import { isCancellableShipment } from '../domain/status';
-import type { CarrierEvent, ShipmentStatus } from '../domain/types';
+import { isCancellableShipment, isWithCarrier } from '../domain/status';
+import type { CarrierEvent, LostResolution, ShipmentStatus } from '../domain/types';
+import { databaseActivity, externalServiceActivity } from './activity-options';
 import {
+  BusinessFailure,
   cancelShipmentSignal,
   carrierEventSignal,
   confirmPickUpdate,
+  declareLostUpdate,
+  FailureReason,
   orderWorkflowId,
   Refusal,
   scanItemUpdate,
@@ -28,12 +37,13 @@ import {
   shipmentStatusQuery,
   ShipmentView,
 } from './definitions';
-import { ShipmentOverdueKey, ShipmentStatusKey } from './search-attributes';
+import { FailureReasonKey, ShipmentOverdueKey, ShipmentStatusKey } from './search-attributes';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
+const db = proxyActivities<Activities>(databaseActivity);
+const external = proxyActivities<Activities>(externalServiceActivity);
+
+/** The share is captured before the parcel leaves, so a declined capture keeps the goods in the building. */
+const CAPTURE_BEFORE_SHIPPING = 'capture-before-shipping';
 
 /** Everything the shipment knows; plain data so it survives continue-as-new. */
 interface ShipmentState extends TrackingState {
@@ -45,22 +55,30 @@ interface ShipmentState extends TrackingState {
   overdue: boolean;
   /** Carrier events received but not yet applied, in arrival order. */
   inbox: CarrierEvent[];
+  /** An overdue parcel still undelivered this many hours later is lost (absent in histories from before). */
+  lostAfterHours?: number;
+  lostResolution?: LostResolution;
+  lostDeadline?: string;
+  /** Declared lost by ops, or past the lost deadline. */
+  lost?: { resolution: LostResolution; reason: string; by?: string };
+  failureReason?: string;
 }
 
 /** The order hears about these; the finer tracking states are in the shipment's own history. */
-const REPORTED_TO_ORDER: ShipmentStatus[] = ['SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED'];
+const REPORTED_TO_ORDER: ShipmentStatus[] = ['SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED', 'FAILED', 'LOST'];
 
 /**
  * The ShipmentStatus search attribute follows the stages ops filter on (waiting for people,
  * with the carrier, in trouble, done); each upsert is a visibility write, so the seconds-long
  * steps in between (packed, labelled, in transit, out for delivery) don't get one.
  */
-const SEARCHABLE_STAGES: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED'];
+const SEARCHABLE_STAGES: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED', 'FAILED', 'LOST'];
 
 /**
- * One parcel from one warehouse: pick -> pack (every unit scanned) -> label -> shipped
- * (stock consumed, payment share captured) -> carrier events -> delivered.
- * In an `auto` warehouse the worker confirms pick and pack itself.
+ * One parcel from one warehouse: pick -> pack (every unit scanned) -> label -> capture its share
+ * -> shipped (stock consumed) -> carrier events -> delivered. In an `auto` warehouse the worker
+ * confirms pick and pack itself. A carrier or gateway that refuses (or stays unreachable past the
+ * bound) ends it FAILED with nothing held or charged; a parcel that never arrives ends LOST.
  */
 export async function shipmentWorkflow(input: ShipmentInput, resumed?: ShipmentState): Promise<ShipmentResult> {
   const s: ShipmentState = resumed ?? {
@@ -74,27 +92,38 @@ export async function shipmentWorkflow(input: ShipmentInput, resumed?: ShipmentS
   registerHandlers(input, s);
 
   if (!resumed) {
-    await acts.createShipment(input);
+    const settings = await db.createShipment(input);
+    s.lostAfterHours = settings?.lostAfterHours;
+    s.lostResolution = settings?.lostResolution;
     await pickAndPack(input, s);
     if (s.cancelReason) return cancel(input, s);
 
-    const label = await acts.buyLabel({ shipmentId: input.shipmentId, orderId: input.orderId });
+    const label = await buyLabel(input, s);
+    if (label === 'cancelled') return cancel(input, s, { voidLabel: true });
+    if (label === 'failed') return fail(input, s);
     s.trackingNumber = label.trackingNumber;
     s.labelUrl = label.labelUrl;
     s.deliveryDeadline = new Date(Date.now() + label.deliveryWithinHours * 3_600_000).toISOString();
     s.inbox.push(...label.earlyEvents);
-    await setStatus(input, s, 'LABELLED');
-    if (s.cancelReason && (await acts.voidLabel({ shipmentId: input.shipmentId })) === 'voided') return cancel(input, s);
+    await moveTo(input, s, 'LABELLED');
+    if (s.cancelReason && (await external.voidLabel({ shipmentId: input.shipmentId })) === 'voided') return cancel(input, s);
 
-    // From here on the parcel has left: a cancellation that arrives now is too late.
-    await acts.shipShipment({ shipmentId: input.shipmentId, orderId: input.orderId });
-    if (input.captureOnShip) {
-      await acts.capturePayment({ orderId: input.orderId, shipmentId: input.shipmentId, amountCents: input.amountCents });
+    // From here on the parcel leaves: a cancellation that arrives now is too late.
+    if (patched(CAPTURE_BEFORE_SHIPPING)) {
+      if (input.captureOnShip && !(await captureShare(input, s))) {
+        if ((await external.voidLabel({ shipmentId: input.shipmentId })) === 'voided') return fail(input, s);
+        log.error('capture declined but the carrier already has the parcel; it ships unpaid', { shipmentId: input.shipmentId });
+      }
+      await db.shipShipment({ shipmentId: input.shipmentId, orderId: input.orderId });
+    } else {
+      await db.shipShipment({ shipmentId: input.shipmentId, orderId: input.orderId });
+      if (input.captureOnShip) await external.capturePayment({ orderId: input.orderId, shipmentId: input.shipmentId, amountCents: input.amountCents });
     }
-    await setStatus(input, s, 'SHIPPED');
+    await moveTo(input, s, 'SHIPPED');
   }
 
   await followCarrier(input, s);
+  if (s.lost) return lose(input, s);
   await condition(allHandlersFinished);
   return { shipmentNo: input.shipmentNo, status: 'DELIVERED' };
 }
@@ -103,28 +132,71 @@ async function pickAndPack(input: ShipmentInput, s: ShipmentState): Promise<void
   if (input.fulfillmentMode === 'auto') {
     // createShipment recorded the automation's pick and pack.
     for (const line of input.lines) s.packed[line.lineNo] = line.quantity;
-    await setStatus(input, s, 'PACKED');
+    await moveTo(input, s, 'PACKED');
     return;
   }
   await condition(() => s.status === 'PACKED' || s.cancelReason !== undefined);
   if (s.status === 'PACKED') {
-    await acts.recordShipmentStatus({ shipmentId: input.shipmentId, orderId: input.orderId, status: 'PACKED' });
+    await db.recordShipmentStatus({ shipmentId: input.shipmentId, orderId: input.orderId, status: 'PACKED' });
   }
 }
 
-/** Applies carrier events in order, once each; flags the parcel overdue when the deadline passes. */
+/**
+ * Buys the label unless a cancellation arrives first: a carrier that is slow or down never holds a
+ * cancel. A refusal, or a carrier unreachable past the bound, is a failure with its reason.
+ */
+async function buyLabel(input: ShipmentInput, s: ShipmentState): Promise<LabelOutcome | 'cancelled' | 'failed'> {
+  const scope = new CancellationScope();
+  void condition(() => s.cancelReason !== undefined).then(() => scope.cancel());
+  try {
+    return await scope.run(() => external.buyLabel({ shipmentId: input.shipmentId, orderId: input.orderId }));
+  } catch (error) {
+    if (isCancellation(error) && s.cancelReason !== undefined) return 'cancelled';
+    if (!(error instanceof ActivityFailure)) throw error;
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure && cause.type === BusinessFailure.shipmentClosed) return 'cancelled';
+    s.failureReason = cause instanceof ApplicationFailure && cause.type === BusinessFailure.carrierRefused
+      ? FailureReason.carrierRefused
+      : FailureReason.carrierUnavailable;
+    log.warn('no label', { shipmentId: input.shipmentId, reason: s.failureReason, error: String(cause?.message ?? error.message) });
+    return 'failed';
+  }
+}
+
+/** False when the gateway declined the capture or stayed unreachable past the bound. */
+async function captureShare(input: ShipmentInput, s: ShipmentState): Promise<boolean> {
+  try {
+    const capture = await external.capturePayment({ orderId: input.orderId, shipmentId: input.shipmentId, amountCents: input.amountCents });
+    if (capture.approved) return true;
+    s.failureReason = FailureReason.captureDeclined;
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    s.failureReason = FailureReason.gatewayUnavailable;
+  }
+  return false;
+}
+
+/** Applies carrier events in order, once each; flags the parcel overdue, then lost, as deadlines pass. */
 async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<void> {
-  while (s.status !== 'DELIVERED') {
+  while (s.status !== 'DELIVERED' && !s.lost) {
     if (s.inbox.length === 0) {
-      const untilDeadline = Date.parse(s.deliveryDeadline!) - Date.now();
+      const moved = () => s.inbox.length > 0 || s.lost !== undefined;
       if (s.overdue) {
-        await condition(() => s.inbox.length > 0);
-      } else if (untilDeadline <= 0 || !(await condition(() => s.inbox.length > 0, untilDeadline))) {
-        s.overdue = true;
-        upsertSearchAttributes([{ key: ShipmentOverdueKey, value: true }]);
-        await acts.markShipmentOverdue({ shipmentId: input.shipmentId, orderId: input.orderId });
+        if (!s.lostDeadline) await condition(moved);
+        else if (!(await condition(moved, Math.max(0, Date.parse(s.lostDeadline) - Date.now())))) {
+          s.lost = { resolution: s.lostResolution ?? 'refund', reason: 'lost_deadline_passed' };
+        }
         continue;
       }
+      const untilDeadline = Date.parse(s.deliveryDeadline!) - Date.now();
+      if (untilDeadline <= 0 || !(await condition(moved, untilDeadline))) {
+        s.overdue = true;
+        if (s.lostAfterHours !== undefined) s.lostDeadline = new Date(Date.now() + s.lostAfterHours * 3_600_000).toISOString();
+        upsertSearchAttributes([{ key: ShipmentOverdueKey, value: true }]);
+        await db.markShipmentOverdue({ shipmentId: input.shipmentId, orderId: input.orderId });
+        continue;
+      }
+      if (s.lost) break;
     }
     // Everything that arrived meanwhile is decided in order and stored in one activity.
     let next: TrackingState = { status: s.status, progress: s.progress, appliedEventIds: s.appliedEventIds };
@@ -136,26 +208,45 @@ async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<vo
       applied.push(event);
     }
     if (applied.length === 0) continue;
-    await acts.recordTrackingEvents({ shipmentId: input.shipmentId, orderId: input.orderId, events: applied, status: next.status });
+    await db.recordTrackingEvents({ shipmentId: input.shipmentId, orderId: input.orderId, events: applied, status: next.status });
     s.progress = next.progress;
     s.appliedEventIds = next.appliedEventIds;
-    await setStatus(input, s, next.status);
+    await moveTo(input, s, next.status);
 
-    if (workflowInfo().continueAsNewSuggested && next.status !== 'DELIVERED') {
+    if (workflowInfo().continueAsNewSuggested && next.status !== 'DELIVERED' && !s.lost) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof shipmentWorkflow>(input, s);
     }
   }
 }
 
-async function cancel(input: ShipmentInput, s: ShipmentState): Promise<ShipmentResult> {
-  await acts.cancelShipment({ shipmentId: input.shipmentId, orderId: input.orderId, reason: s.cancelReason! });
-  await setStatus(input, s, 'CANCELLED');
+/** Releases the stock; with a label possibly bought by an attempt still running, the row closes first, then the label is voided. */
+async function cancel(input: ShipmentInput, s: ShipmentState, { voidLabel = false } = {}): Promise<ShipmentResult> {
+  await db.cancelShipment({ shipmentId: input.shipmentId, orderId: input.orderId, reason: s.cancelReason! });
+  if (voidLabel) await external.voidLabel({ shipmentId: input.shipmentId });
+  await moveTo(input, s, 'CANCELLED');
   await condition(allHandlersFinished);
   return { shipmentNo: input.shipmentNo, status: 'CANCELLED' };
 }
 
-async function setStatus(input: ShipmentInput, s: ShipmentState, status: ShipmentStatus): Promise<void> {
+async function fail(input: ShipmentInput, s: ShipmentState): Promise<ShipmentResult> {
+  await db.failShipment({ shipmentId: input.shipmentId, orderId: input.orderId, reason: s.failureReason! });
+  upsertSearchAttributes([{ key: FailureReasonKey, value: s.failureReason! }]);
+  await moveTo(input, s, 'FAILED');
+  await condition(allHandlersFinished);
+  return { shipmentNo: input.shipmentNo, status: 'FAILED' };
+}
+
+async function lose(input: ShipmentInput, s: ShipmentState): Promise<ShipmentResult> {
+  const lost = s.lost!;
+  await db.markShipmentLost({ shipmentId: input.shipmentId, orderId: input.orderId, resolution: lost.resolution, reason: lost.reason });
+  await moveTo(input, s, 'LOST');
+  await condition(allHandlersFinished);
+  return { shipmentNo: input.shipmentNo, status: 'LOST' };
+}
+
+/** The shipment's own status, its search attribute, and the order's copy of it. */
+async function moveTo(input: ShipmentInput, s: ShipmentState, status: ShipmentStatus): Promise<void> {
   if (s.status === status) return;
   s.status = status;
   if (SEARCHABLE_STAGES.includes(status)) upsertSearchAttributes([{ key: ShipmentStatusKey, value: status }]);
@@ -165,6 +256,8 @@ async function setStatus(input: ShipmentInput, s: ShipmentState, status: Shipmen
       shipmentNo: input.shipmentNo,
       status,
       trackingNumber: s.trackingNumber,
+      ...(status === 'FAILED' ? { reason: s.failureReason } : {}),
+      ...(status === 'LOST' ? { resolution: s.lost!.resolution } : {}),
     });
   } catch (error) {
     // The order only closes once every shipment is final, so this is a shipment started on its own (ops, tests).
@@ -178,8 +271,8 @@ function registerHandlers(input: ShipmentInput, s: ShipmentState): void {
   setHandler(
     confirmPickUpdate,
     async ({ pickedBy }) => {
-      await setStatus(input, s, 'AWAITING_PACK');
-      await acts.recordShipmentStatus({ shipmentId: input.shipmentId, orderId: input.orderId, status: 'AWAITING_PACK', by: pickedBy });
+      await moveTo(input, s, 'AWAITING_PACK');
+      await db.recordShipmentStatus({ shipmentId: input.shipmentId, orderId: input.orderId, status: 'AWAITING_PACK', by: pickedBy });
       return view(input, s);
     },
     { validator: (_request) => requireStatus(input, s, 'AWAITING_PICK') },
@@ -193,7 +286,7 @@ function registerHandlers(input: ShipmentInput, s: ShipmentState): void {
       const remaining = input.lines
         .filter((candidate) => s.packed[candidate.lineNo] < candidate.quantity)
         .map((candidate) => ({ sku: candidate.sku, upc: candidate.upc, quantity: candidate.quantity - s.packed[candidate.lineNo] }));
-      if (remaining.length === 0) await setStatus(input, s, 'PACKED');
+      if (remaining.length === 0) await moveTo(input, s, 'PACKED');
       const result: ScanResult = { sku: line.sku, upc, packed: remaining.length === 0, remaining };
       return result;
     },
@@ -212,6 +305,26 @@ function registerHandlers(input: ShipmentInput, s: ShipmentState): void {
           throw ApplicationFailure.create({
             type: Refusal.scanExceedsQuantity,
             message: `all ${line.quantity} unit(s) of ${line.sku} (UPC ${upc}) are already scanned for shipment ${input.shipmentId}`,
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  setHandler(
+    declareLostUpdate,
+    async ({ resolution, reason, by }) => {
+      s.lost ??= { resolution, reason: reason ?? 'declared_lost', by };
+      await condition(() => s.status === 'LOST');
+      return view(input, s);
+    },
+    {
+      validator: (_request) => {
+        if (!isWithCarrier(s.status) || s.lost) {
+          throw ApplicationFailure.create({
+            type: Refusal.invalidShipmentState,
+            message: `shipment ${input.shipmentId} is ${s.lost ? 'already being declared lost' : s.status}; only a parcel with the carrier can be declared lost`,
             nonRetryable: true,
           });
         }
@@ -257,5 +370,6 @@ function view(input: ShipmentInput, s: ShipmentState): ShipmentView {
     trackingNumber: s.trackingNumber,
     labelUrl: s.labelUrl,
     overdue: s.overdue,
+    failureReason: s.failureReason,
   };
 }

@@ -1,11 +1,42 @@
 import type { Knex } from 'knex';
+import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
 import type { InventoryLevel } from '../schemas';
 
-/** Stock per (sku, location) with the bin it is picked from. */
-export async function inventoryLevels(
+interface LevelFilter {
+  sku?: string;
+  skus?: string[];
+  locationId?: string;
+}
+
+/** Stock per (sku, location) with the bin it is picked from, ordered by sku then location. */
+export async function inventoryLevels(db: Knex, filter: LevelFilter): Promise<InventoryLevel[]> {
+  return (await levelsQuery(db, filter)).map(toLevel);
+}
+
+/**
+ * One page of levels, by (sku, location_id): the cursor is the last row's pair, and the next page
+ * starts after it, so rows inserted meanwhile never shift a page.
+ */
+export async function listInventoryLevels(
   db: Knex,
-  filter: { sku?: string; skus?: string[]; locationId?: string },
-): Promise<InventoryLevel[]> {
+  filter: LevelFilter & { limit?: number; cursor?: string },
+): Promise<{ data: InventoryLevel[]; nextCursor: string | null }> {
+  const limit = filter.limit ?? 50;
+  const query = levelsQuery(db, filter).limit(limit + 1);
+  if (filter.cursor) {
+    const [sku, locationId] = decodeCursor<[string, string]>(filter.cursor, [isKeyText, isKeyText]);
+    query.whereRaw('(l.sku, l.location_id) > (?, ?)', [sku, locationId]);
+  }
+  const rows = await query;
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map(toLevel),
+    nextCursor: rows.length > limit ? encodeCursor([last.sku, last.location_id]) : null,
+  };
+}
+
+function levelsQuery(db: Knex, filter: LevelFilter) {
   const query = db('inventory_levels as l')
     .leftJoin('bin_assignments as b', function joinBin() {
       this.on('b.sku', 'l.sku').andOn('b.location_id', 'l.location_id');
@@ -15,13 +46,17 @@ export async function inventoryLevels(
   if (filter.sku) query.where('l.sku', filter.sku);
   if (filter.skus) query.whereIn('l.sku', filter.skus);
   if (filter.locationId) query.where('l.location_id', filter.locationId);
-  const rows = await query;
-  return rows.map((row) => ({
+  return query;
+}
+
+// Rows come from knex untyped; this is where they take the API's shape.
+function toLevel(row: any): InventoryLevel {
+  return {
     sku: row.sku,
     locationId: row.location_id,
     onHand: row.on_hand,
     reserved: row.reserved,
     available: row.on_hand - row.reserved,
     bin: row.bin_code,
-  }));
+  };
 }

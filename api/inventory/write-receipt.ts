@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ApiError } from '../api-error';
-import { isUniqueViolation } from '../../db/errors';
-import { assertSameRequest, requestHash } from '../idempotency';
+import { type IdempotencyScope, requestHash, storedAnswer, storeAnswer } from '../idempotency';
 import type { ReceiptBody } from '../schemas';
 
 export interface WrittenReceipt {
@@ -11,66 +10,68 @@ export interface WrittenReceipt {
 }
 
 /**
- * Puts received goods into stock: the receipt, on_hand, one ledger row per line and the bins, all
- * in one transaction. Waking the orders waiting for these SKUs is the caller's next step.
+ * Puts received goods into stock: the receipt, on_hand, one ledger row per line, the bins and the
+ * Idempotency-Key, all in one transaction. Waking the orders waiting for these SKUs is the caller's next step.
  */
-export async function writeReceipt(db: Knex, body: ReceiptBody, idempotencyKey?: string): Promise<WrittenReceipt> {
-  const hash = requestHash(body);
-  if (idempotencyKey) {
-    const earlier = await receiptForKey(db, idempotencyKey, hash);
+export async function writeReceipt(db: Knex, body: ReceiptBody, idempotency?: IdempotencyScope): Promise<WrittenReceipt> {
+  if (idempotency) {
+    const earlier = await receiptForKey(db, idempotency);
     if (earlier) return { receiptId: earlier, replayed: true };
   }
   await validateReceipt(db, body);
   const id = `rcv_${randomBytes(12).toString('hex')}`;
-  try {
-    await db.transaction(async (trx) => {
-      await trx('receipts').insert({
-        id,
-        location_id: body.locationId,
-        reference: body.reference ?? null,
-        lines: JSON.stringify(body.lines),
-        idempotency_key: idempotencyKey ?? null,
-        request_hash: hash,
-      });
-      // Sku order: level rows are locked in the same order reservations lock them, so the two never deadlock.
-      const lines = [...body.lines].sort((a, b) => (a.sku < b.sku ? -1 : 1));
-      for (const line of lines) {
-        await trx('inventory_levels')
-          .insert({ sku: line.sku, location_id: body.locationId, on_hand: line.quantity })
-          .onConflict(['sku', 'location_id'])
-          .merge({ on_hand: trx.raw('inventory_levels.on_hand + excluded.on_hand'), updated_at: trx.fn.now() });
-        await trx('inventory_movements').insert({
-          sku: line.sku,
-          location_id: body.locationId,
-          quantity: line.quantity,
-          kind: 'receipt',
-          reference_type: 'receipt',
-          reference_id: id,
-          idempotency_key: `receipt:${id}:${line.sku}`,
-        });
-        if (line.bin) {
-          await trx('bin_assignments')
-            .insert({ sku: line.sku, location_id: body.locationId, bin_code: line.bin })
-            .onConflict(['sku', 'location_id'])
-            .merge(['bin_code']);
-        }
-      }
-    });
-  } catch (error) {
-    if (idempotencyKey && isUniqueViolation(error, 'receipts_idempotency_key_unique')) {
-      const earlier = await receiptForKey(db, idempotencyKey, hash);
-      if (earlier) return { receiptId: earlier, replayed: true };
+  const written = await db.transaction(async (trx) => {
+    // The key first: a concurrent request with it waits here for this transaction, then finds it taken.
+    if (idempotency && !(await storeAnswer(trx, idempotency, { statusCode: 201, body: null, resourceId: id }))) {
+      return false;
     }
-    throw error;
+    await trx('receipts').insert({
+      id,
+      location_id: body.locationId,
+      reference: body.reference ?? null,
+      lines: JSON.stringify(body.lines),
+      idempotency_key: idempotency?.key ?? null,
+      request_hash: requestHash(body),
+    });
+    // Sku order: level rows are locked in the same order reservations lock them, so the two never deadlock.
+    const lines = [...body.lines].sort((a, b) => (a.sku < b.sku ? -1 : 1));
+    for (const line of lines) {
+      await trx('inventory_levels')
+        .insert({ sku: line.sku, location_id: body.locationId, on_hand: line.quantity })
+        .onConflict(['sku', 'location_id'])
+        .merge({ on_hand: trx.raw('inventory_levels.on_hand + excluded.on_hand'), updated_at: trx.fn.now() });
+      await trx('inventory_movements').insert({
+        sku: line.sku,
+        location_id: body.locationId,
+        quantity: line.quantity,
+        kind: 'receipt',
+        reference_type: 'receipt',
+        reference_id: id,
+        idempotency_key: `receipt:${id}:${line.sku}`,
+      });
+      if (line.bin) {
+        await trx('bin_assignments')
+          .insert({ sku: line.sku, location_id: body.locationId, bin_code: line.bin })
+          .onConflict(['sku', 'location_id'])
+          .merge(['bin_code']);
+      }
+    }
+    return true;
+  });
+  if (!written && idempotency) {
+    // A concurrent request with the same key won the race; answer with its receipt.
+    const earlier = await receiptForKey(db, idempotency);
+    if (earlier) return { receiptId: earlier, replayed: true };
+    throw new Error(`Idempotency-Key "${idempotency.key}" was taken, but its receipt could not be found`);
   }
   return { receiptId: id, replayed: false };
 }
 
-async function receiptForKey(db: Knex, idempotencyKey: string, hash: string): Promise<string | undefined> {
-  const row = await db('receipts').where({ idempotency_key: idempotencyKey }).first('id', 'request_hash');
-  if (!row) return undefined;
-  assertSameRequest(row.request_hash, hash, idempotencyKey);
-  return row.id;
+async function receiptForKey(db: Knex, idempotency: IdempotencyScope): Promise<string | undefined> {
+  const stored = await storedAnswer(db, idempotency);
+  if (!stored) return undefined;
+  if (!stored.resourceId) throw new Error(`Idempotency-Key "${idempotency.key}" names no receipt`);
+  return stored.resourceId;
 }
 
 async function validateReceipt(db: Knex, body: ReceiptBody): Promise<void> {

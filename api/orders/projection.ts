@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
-import { iso, isoOrNull, isIsoDateTime } from '../iso-date-time';
+import { cursorAt, decodeCursor, encodeCursor, isCursorTime, isKeyText } from '../cursor';
+import { iso, isoOrNull } from '../iso-date-time';
 import type { Order, OrderSummary } from '../schemas';
 
 /** The orders projection (written by the API at creation, by the workflows' activities after). */
@@ -44,9 +44,6 @@ export interface OrderFilters {
   cursor?: string;
 }
 
-const isCursorTime = (part: unknown): part is string =>
-  typeof part === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(part) && isIsoDateTime(part);
-
 /**
  * Newest first. The cursor carries the last row's created_at to the microsecond (a JS Date would
  * round it to the millisecond and skip or repeat rows) and its id, which breaks ties.
@@ -54,7 +51,7 @@ const isCursorTime = (part: unknown): part is string =>
 export async function listOrders(db: Knex, filters: OrderFilters): Promise<{ data: OrderSummary[]; nextCursor: string | null }> {
   const limit = filters.limit ?? 50;
   const query = db('orders')
-    .select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`))
+    .select('*', db.raw(cursorAt('created_at')))
     .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
     .limit(limit + 1);
   if (filters.status) query.where('status', filters.status);

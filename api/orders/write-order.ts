@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Config } from '../../infra/config';
 import { ApiError } from '../api-error';
-import { isUniqueViolation } from '../../db/errors';
-import { assertSameRequest, requestHash } from '../idempotency';
+import { type IdempotencyScope, requestHash, storedAnswer, storeAnswer } from '../idempotency';
 import { type CreateOrderBody, MAX_INT } from '../schemas';
 
 export interface WrittenOrder {
@@ -13,44 +12,45 @@ export interface WrittenOrder {
 }
 
 /**
- * Validates and prices an order against the catalog and commits it, its lines and its first
- * timeline event in one transaction. Starting its workflow is the caller's next step, kept apart
- * so that a crash in between is repaired by retrying with the same Idempotency-Key.
+ * Validates and prices an order against the catalog and commits it, its lines, its first timeline
+ * event and its Idempotency-Key in one transaction. Starting its workflow is the caller's next
+ * step, kept apart so that a crash in between is repaired by retrying with the same key.
  */
 export async function writeOrder(
   db: Knex,
   config: Config,
   body: CreateOrderBody,
-  idempotencyKey?: string,
+  idempotency?: IdempotencyScope,
 ): Promise<WrittenOrder> {
-  const hash = requestHash(body);
-  if (idempotencyKey) {
-    const earlier = await orderForKey(db, idempotencyKey, hash);
+  if (idempotency) {
+    const earlier = await orderForKey(db, idempotency);
     if (earlier) return { orderId: earlier, replayed: true };
   }
   const priced = await priceOrder(db, config, body);
-  try {
-    await db.transaction(async (trx) => {
-      await trx('orders').insert({ ...priced.order, idempotency_key: idempotencyKey ?? null, request_hash: hash });
-      await trx('order_lines').insert(priced.lines);
-      await trx('order_events').insert({ order_id: priced.order.id, event_key: 'accepted', type: 'accepted' });
-    });
-  } catch (error) {
-    // A concurrent request with the same key won the race; answer with its order.
-    if (idempotencyKey && isUniqueViolation(error, 'orders_idempotency_key_unique')) {
-      const earlier = await orderForKey(db, idempotencyKey, hash);
-      if (earlier) return { orderId: earlier, replayed: true };
+  const written = await db.transaction(async (trx) => {
+    // The key first: a concurrent request with it waits here for this transaction, then finds it taken.
+    if (idempotency && !(await storeAnswer(trx, idempotency, { statusCode: 201, body: null, resourceId: priced.order.id }))) {
+      return false;
     }
-    throw error;
+    await trx('orders').insert({ ...priced.order, idempotency_key: idempotency?.key ?? null, request_hash: requestHash(body) });
+    await trx('order_lines').insert(priced.lines);
+    await trx('order_events').insert({ order_id: priced.order.id, event_key: 'accepted', type: 'accepted' });
+    return true;
+  });
+  if (!written && idempotency) {
+    // A concurrent request with the same key won the race; answer with its order.
+    const earlier = await orderForKey(db, idempotency);
+    if (earlier) return { orderId: earlier, replayed: true };
+    throw new Error(`Idempotency-Key "${idempotency.key}" was taken, but its order could not be found`);
   }
   return { orderId: priced.order.id, replayed: false };
 }
 
-async function orderForKey(db: Knex, idempotencyKey: string, hash: string): Promise<string | undefined> {
-  const row = await db('orders').where({ idempotency_key: idempotencyKey }).first('id', 'request_hash');
-  if (!row) return undefined;
-  assertSameRequest(row.request_hash, hash, idempotencyKey);
-  return row.id;
+async function orderForKey(db: Knex, idempotency: IdempotencyScope): Promise<string | undefined> {
+  const stored = await storedAnswer(db, idempotency);
+  if (!stored) return undefined;
+  if (!stored.resourceId) throw new Error(`Idempotency-Key "${idempotency.key}" names no order`);
+  return stored.resourceId;
 }
 
 async function priceOrder(db: Knex, config: Config, body: CreateOrderBody) {

@@ -5,20 +5,44 @@ import { type Access, accessFor } from '../access';
 import { ApiError } from '../api-error';
 import { unencapsulated } from './unencapsulated';
 
+/** Who is calling: the id and role of the API key the request carries. */
+export interface Caller {
+  keyId: string;
+  role: Role;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+  }
+  interface FastifyRequest {
+    /** Set on every route that takes an API key, once the key has been checked; null elsewhere. */
+    caller: Caller | null;
   }
 }
 
 /** OpenAPI docs (served by @fastify/swagger-ui) are public, like the health checks. */
 const DOCS_PREFIX = '/docs';
 
+export interface AuthOptions {
+  db: Knex;
+  /** How long a valid key's lookup is reused; a revoked key keeps working at most this long. */
+  cacheMs?: number;
+  /** Most keys remembered at once; the oldest lookup is dropped first. */
+  cacheMaxEntries?: number;
+}
+
+export const DEFAULT_AUTH_CACHE_MS = 5_000;
+export const DEFAULT_AUTH_CACHE_MAX_ENTRIES = 10_000;
+
 /**
  * Attaches each route's entry of ROUTE_ACCESS to it and checks the caller's API key before the body
  * is even read, so an unauthenticated request learns nothing about validation.
  */
-export const authentication: FastifyPluginCallback<{ db: Knex }> = unencapsulated((app, { db }, done) => {
+export const authentication: FastifyPluginCallback<AuthOptions> = unencapsulated((app, options, done) => {
+  const lookup = cachedLookup(options);
+  app.decorateRequest('caller', null);
+
   app.addHook('onRoute', (route) => {
     if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -32,20 +56,48 @@ export const authentication: FastifyPluginCallback<{ db: Knex }> = unencapsulate
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'open' || access === 'signature') return;
-    const role = await callerRole(db, request);
-    if (!role) throw new ApiError(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
-    if (!access.includes(role)) {
-      throw new ApiError(403, 'forbidden', `the ${role} role may not call this route; allowed: ${access.join(', ')}`);
+    const key = presentedKey(request);
+    const caller = key ? await lookup(key) : undefined;
+    if (!caller) throw new ApiError(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
+    if (!access.includes(caller.role)) {
+      throw new ApiError(403, 'forbidden', `the ${caller.role} role may not call this route; allowed: ${access.join(', ')}`);
     }
+    request.caller = caller;
   });
   done();
 });
 
-async function callerRole(db: Knex, request: FastifyRequest): Promise<Role | undefined> {
+function presentedKey(request: FastifyRequest): string | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
   const headerKey = request.headers['x-api-key'];
-  const key = bearer ?? (typeof headerKey === 'string' ? headerKey : undefined);
-  if (!key) return undefined;
-  const row = await db('api_keys').where({ key_hash: hashApiKey(key) }).whereNull('revoked_at').first('role');
-  return row?.role;
+  return bearer ?? (typeof headerKey === 'string' ? headerKey : undefined);
+}
+
+/**
+ * Key lookups, each valid key's remembered for `cacheMs` (keyed by the key's hash, so no plaintext
+ * key is kept). Unknown and revoked keys are not remembered: a key created a moment ago works at once.
+ */
+function cachedLookup(options: AuthOptions): (key: string) => Promise<Caller | undefined> {
+  const { db } = options;
+  const ttlMs = options.cacheMs ?? DEFAULT_AUTH_CACHE_MS;
+  const maxEntries = Math.max(1, options.cacheMaxEntries ?? DEFAULT_AUTH_CACHE_MAX_ENTRIES);
+  const cache = new Map<string, { caller: Caller; until: number }>();
+
+  return async (key) => {
+    const hash = hashApiKey(key);
+    const now = Date.now();
+    const cached = cache.get(hash);
+    if (cached && cached.until > now) return cached.caller;
+    if (cached) cache.delete(hash);
+
+    const row = await db('api_keys').where({ key_hash: hash }).whereNull('revoked_at').first('id', 'role');
+    if (!row) return undefined;
+    const caller: Caller = { keyId: row.id, role: row.role };
+    if (ttlMs > 0) {
+      // Map iteration is insertion order: the first entry is the oldest lookup.
+      while (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(hash, { caller, until: now + ttlMs });
+    }
+    return caller;
+  };
 }

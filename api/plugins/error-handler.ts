@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyPluginCallback } from 'fastify';
-import { ApiError } from '../api-error';
-import type { ErrorBody } from '../schemas';
+import { ApiError, errorBody } from '../api-error';
 import { apiErrorFromTemporal } from '../temporal-errors';
 import { unencapsulated } from './unencapsulated';
 
@@ -50,9 +49,7 @@ export const errorHandling: FastifyPluginCallback = unencapsulated((app, _option
     const apiError = toApiError(error);
     if (apiError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
     else if (apiError.statusCode >= 500) request.log.warn({ err: error }, apiError.message);
-    const body: ErrorBody = { code: apiError.code, message: apiError.message };
-    if (apiError.details !== undefined) body.details = apiError.details;
-    return reply.status(apiError.statusCode).send(body);
+    return reply.status(apiError.statusCode).send(errorBody(apiError));
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),

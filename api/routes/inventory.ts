@@ -1,16 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { startWakeBackorders } from '../../infra/workflow-starters';
 import { decodeCursor, encodeCursor, isPositiveInteger } from '../cursor';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
-import { REPLAYED_HEADER } from '../idempotency';
-import { inventoryLevels } from '../inventory/levels';
+import { REPLAYED_HEADER, scopeOfRequest } from '../idempotency';
+import { inventoryLevels, listInventoryLevels } from '../inventory/levels';
 import { writeReceipt } from '../inventory/write-receipt';
 import { iso } from '../iso-date-time';
 import {
   errorResponses,
   IdempotencyHeaders,
-  InventoryLevel,
+  LevelPage,
   LevelsQuery,
   MovementPage,
   MovementsQuery,
@@ -26,12 +25,12 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     {
       schema: {
         tags: ['inventory'],
-        summary: 'On hand, reserved and available stock per sku and location',
+        summary: 'On hand, reserved and available stock per sku and location, by sku then location; paged',
         querystring: LevelsQuery,
-        response: { 200: Type.Array(InventoryLevel), ...errorResponses },
+        response: { 200: LevelPage, ...errorResponses },
       },
     },
-    async (request) => inventoryLevels(db, request.query),
+    async (request) => listInventoryLevels(db, request.query),
   );
 
   app.get(
@@ -79,7 +78,8 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
-      const { receiptId, replayed } = await writeReceipt(db, request.body, request.headers['idempotency-key']);
+      const scope = scopeOfRequest(request, config.api.idempotencyRetentionHours);
+      const { receiptId, replayed } = await writeReceipt(db, request.body, scope);
       await startAfterCommit(request.log, () =>
         within(deps, timeouts.startMs, () => startWakeBackorders(temporal, config.temporal.taskQueue, db, receiptId)),
       );

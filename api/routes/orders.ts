@@ -3,7 +3,7 @@ import { startOrderWorkflow } from '../../infra/workflow-starters';
 import { cancelOrderUpdate, orderStatusQuery, orderWorkflowId } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
-import { REPLAYED_HEADER } from '../idempotency';
+import { idempotently, REPLAYED_HEADER, scopeOfRequest, updateIdFor } from '../idempotency';
 import { listOrders, loadOrder } from '../orders/projection';
 import { writeOrder } from '../orders/write-order';
 import {
@@ -13,6 +13,7 @@ import {
   errorResponses,
   IdempotencyHeaders,
   ListOrdersQuery,
+  LiveQuery,
   Order,
   OrderPage,
   OrderParams,
@@ -22,6 +23,7 @@ import { callWorkflow, queryOrExplain } from '../temporal-errors';
 
 export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, temporal, config, timeouts } = deps;
+  const retentionHours = config.api.idempotencyRetentionHours;
 
   const startWorkflow = (orderId: string) =>
     within(deps, timeouts.startMs, () => startOrderWorkflow(temporal, config.temporal.taskQueue, db, orderId));
@@ -38,7 +40,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       },
     },
     async (request, reply) => {
-      const { orderId, replayed } = await writeOrder(db, config, request.body, request.headers['idempotency-key']);
+      const scope = scopeOfRequest(request, retentionHours);
+      const { orderId, replayed } = await writeOrder(db, config, request.body, scope);
       // A replay starts the workflow too: the first attempt may have died right after its commit.
       await startAfterCommit(request.log, () => startWorkflow(orderId));
       if (replayed) reply.header(REPLAYED_HEADER, 'true');
@@ -64,13 +67,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     {
       schema: {
         tags: ['orders'],
-        summary: "An order, with its workflow's live status",
+        summary: "An order from the Postgres projection; with ?live=true also its workflow's live status",
         params: OrderParams,
+        querystring: LiveQuery,
         response: { 200: OrderWithLive, ...errorResponses },
       },
     },
     async (request) => {
       const order = await mustLoadOrder(request.params.id);
+      if (!request.query.live) return order;
       const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
       const live = await queryOrExplain(() => within(deps, timeouts.queryMs, () => handle.query(orderStatusQuery)));
       return { ...order, ...live };
@@ -89,26 +94,26 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
         response: { 200: CancelResult, ...errorResponses },
       },
     },
-    async (request) => {
-      const order = await db('orders').where({ id: request.params.id }).first('id', 'workflow_started_at');
-      if (!order) throw orderNotFound(request.params.id);
-      if (!order.workflow_started_at) await startWorkflow(order.id);
-      const key = request.headers['idempotency-key'];
-      const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
-      return callWorkflow(
-        () =>
-          within(deps, timeouts.updateMs, () =>
-            handle.executeUpdate(cancelOrderUpdate, {
-              args: [{ reason: request.body.reason }],
-              updateId: key ? `cancel:${key}` : undefined,
-            }),
-          ),
-        async () => {
-          const { status } = await db('orders').where({ id: order.id }).first('status');
-          return new ApiError(409, 'order_not_cancellable', `order ${order.id} is ${status} and its workflow has ended`);
-        },
-      );
-    },
+    async (request, reply) =>
+      idempotently(db, request, reply, retentionHours, async () => {
+        const order = await db('orders').where({ id: request.params.id }).first('id', 'workflow_started_at');
+        if (!order) throw orderNotFound(request.params.id);
+        if (!order.workflow_started_at) await startWorkflow(order.id);
+        const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
+        return callWorkflow(
+          () =>
+            within(deps, timeouts.updateMs, () =>
+              handle.executeUpdate(cancelOrderUpdate, {
+                args: [{ reason: request.body.reason }],
+                updateId: updateIdFor('cancel', request),
+              }),
+            ),
+          async () => {
+            const { status } = await db('orders').where({ id: order.id }).first('status');
+            return new ApiError(409, 'order_not_cancellable', `order ${order.id} is ${status} and its workflow has ended`);
+          },
+        );
+      }),
   );
 
   async function mustLoadOrder(orderId: string) {

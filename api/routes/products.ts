@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Knex } from 'knex';
+import { breachOfEveryCarrier, describeBreach, type ParcelLimits, type ParcelSize } from '../../domain/packing';
 import { isValidUpcA } from '../../domain/upc';
 import { ApiError } from '../api-error';
 import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
@@ -19,8 +20,11 @@ import {
   UpcParams,
 } from '../schemas';
 
-/** The catalog: every order is priced from here. Only ops write it. */
-export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db }) => {
+/**
+ * The catalog: every order is priced from here. Only ops write it. A product no configured
+ * carrier can take in a parcel of its own is refused: it could be sold but never shipped.
+ */
+export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, carrierLimits }) => {
   app.post(
     '/v1/products',
     {
@@ -35,6 +39,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     async (request, reply) => {
       const { body } = request;
       assertUpc(body.upc);
+      assertShippable(body, carrierLimits);
       const columns = productColumns(body);
       try {
         await db('products').insert({ sku: body.sku, ...columns });
@@ -68,9 +73,25 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       if (body.upc !== undefined) assertUpc(body.upc);
       let updated: number;
       try {
-        updated = await db('products')
-          .where({ sku })
-          .update({ ...productColumns(body), updated_at: db.fn.now() });
+        updated = await db.transaction(async (trx): Promise<number> => {
+          if (changesSize(body)) {
+            // Judged as it will be after the change: the sides not sent keep their values.
+            const current = await trx('products').where({ sku }).forUpdate().first();
+            if (!current) return 0;
+            assertShippable(
+              {
+                weightGrams: body.weightGrams ?? current.weight_grams,
+                lengthMm: body.lengthMm === undefined ? current.length_mm : body.lengthMm,
+                widthMm: body.widthMm === undefined ? current.width_mm : body.widthMm,
+                heightMm: body.heightMm === undefined ? current.height_mm : body.heightMm,
+              },
+              carrierLimits,
+            );
+          }
+          return await trx('products')
+            .where({ sku })
+            .update({ ...productColumns(body), updated_at: trx.fn.now() });
+        });
       } catch (error) {
         throw uniqueConflict(error, body) ?? error;
       }
@@ -130,6 +151,21 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
 function assertUpc(upc: string): void {
   if (!isValidUpcA(upc)) {
     throw new ApiError(422, 'invalid_upc', `upc ${upc} is not a valid UPC-A (12 digits with a correct check digit)`);
+  }
+}
+
+const changesSize = (body: PatchProductBody): boolean =>
+  body.weightGrams !== undefined || body.lengthMm !== undefined || body.widthMm !== undefined || body.heightMm !== undefined;
+
+/** One unit must fit a parcel of some configured carrier, or no order of it could ever ship. */
+function assertShippable(unit: ParcelSize, carrierLimits: readonly ParcelLimits[]): void {
+  const breach = breachOfEveryCarrier(unit, carrierLimits);
+  if (breach) {
+    throw new ApiError(422, 'exceeds_carrier_limits', describeBreach(breach, 'the largest carrier limit'), {
+      measure: breach.measure,
+      value: breach.value,
+      limit: breach.limit,
+    });
   }
 }
 

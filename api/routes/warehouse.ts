@@ -9,14 +9,17 @@ import {
   shipmentWorkflowId,
 } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
+import { cursorAt, decodeCursor, encodeCursor, isCursorTime, isKeyText } from '../cursor';
 import { type RouteDeps, within } from '../deps';
+import { idempotently, updateIdFor } from '../idempotency';
 import { iso, isoOrNull } from '../iso-date-time';
 import {
   errorResponses,
   IdempotencyHeaders,
+  LiveQuery,
   LocationParams,
   PickBody,
-  PickLists,
+  PickListPage,
   PickListQuery,
   ScanBody,
   ScanResult,
@@ -29,35 +32,51 @@ import { callWorkflow, queryOrExplain } from '../temporal-errors';
 
 /** Pick lists and the pick/pack steps a warehouse worker confirms on a handheld. */
 export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
-  const { db, temporal, timeouts } = deps;
+  const { db, temporal, config, timeouts } = deps;
+  const retentionHours = config.api.idempotencyRetentionHours;
 
   app.get(
     '/v1/warehouses/:locationId/pick-lists',
     {
       schema: {
         tags: ['warehouse'],
-        summary: 'Shipments waiting to be picked (or packed) here, oldest first, lines in bin order',
+        summary: 'Shipments waiting to be picked (or packed) here, oldest first, lines in bin order; paged',
         params: LocationParams,
         querystring: PickListQuery,
-        response: { 200: PickLists, ...errorResponses },
+        response: { 200: PickListPage, ...errorResponses },
       },
     },
     async (request) => {
       const { locationId } = request.params;
+      const { status, cursor } = request.query;
+      const limit = request.query.limit ?? 50;
       const location = await db('locations').where({ id: locationId }).first('id');
       if (!location) throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
-      const shipments = await db('shipments')
-        .where({ location_id: locationId, status: request.query.status ?? 'AWAITING_PICK' })
-        .orderBy(['created_at', 'id']);
+      // Oldest first by (created_at, id); the cursor carries created_at to the microsecond.
+      const query = db('shipments')
+        .select('*', db.raw(cursorAt('created_at')))
+        .where({ location_id: locationId, status: status ?? 'AWAITING_PICK' })
+        .orderBy(['created_at', 'id'])
+        .limit(limit + 1);
+      if (cursor) {
+        const [at, id] = decodeCursor<[string, string]>(cursor, [isCursorTime, isKeyText]);
+        query.whereRaw('(created_at, id) > (?::timestamptz, ?)', [at, id]);
+      }
+      const rows = await query;
+      const shipments = rows.slice(0, limit);
       const lines = await shipmentLines(db, shipments.map((shipment) => shipment.id));
-      return shipments.map((shipment) => ({
-        shipmentId: shipment.id,
-        orderId: shipment.order_id,
-        shipmentNo: shipment.shipment_no,
-        status: shipment.status,
-        createdAt: iso(shipment.created_at),
-        lines: lines.get(shipment.id) ?? [],
-      }));
+      const last = shipments[shipments.length - 1];
+      return {
+        data: shipments.map((shipment) => ({
+          shipmentId: shipment.id,
+          orderId: shipment.order_id,
+          shipmentNo: shipment.shipment_no,
+          status: shipment.status,
+          createdAt: iso(shipment.created_at),
+          lines: lines.get(shipment.id) ?? [],
+        })),
+        nextCursor: rows.length > limit ? encodeCursor([last.cursor_at, last.id]) : null,
+      };
     },
   );
 
@@ -66,8 +85,9 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     {
       schema: {
         tags: ['warehouse'],
-        summary: "A shipment, its lines and tracking, with its workflow's live status",
+        summary: "A shipment, its lines and tracking from the Postgres projection; with ?live=true also its workflow's live status",
         params: ShipmentParams,
+        querystring: LiveQuery,
         response: { 200: ShipmentWithLive, ...errorResponses },
       },
     },
@@ -106,6 +126,7 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           occurredAt: iso(event.occurred_at),
         })),
       };
+      if (!request.query.live) return shipment;
       const handle = temporal.workflow.getHandle(shipmentWorkflowId(row.order_id, row.shipment_no));
       const live = await queryOrExplain(() => within(deps, timeouts.queryMs, () => handle.query(shipmentStatusQuery)));
       return { ...shipment, ...live };
@@ -124,16 +145,16 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         response: { 200: ShipmentView, ...errorResponses },
       },
     },
-    async (request) => {
-      const row = await mustFindShipment(request.params.shipmentId);
-      const key = request.headers['idempotency-key'];
-      return updateShipment(row, (handle) =>
-        handle.executeUpdate(confirmPickUpdate, {
-          args: [{ pickedBy: request.body.pickedBy }],
-          updateId: key ? `pick:${key}` : undefined,
-        }),
-      );
-    },
+    async (request, reply) =>
+      idempotently(db, request, reply, retentionHours, async () => {
+        const row = await mustFindShipment(request.params.shipmentId);
+        return updateShipment(row, (handle) =>
+          handle.executeUpdate(confirmPickUpdate, {
+            args: [{ pickedBy: request.body.pickedBy }],
+            updateId: updateIdFor('pick', request),
+          }),
+        );
+      }),
   );
 
   app.post(
@@ -148,17 +169,17 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         response: { 200: ScanResult, ...errorResponses },
       },
     },
-    async (request) => {
-      const row = await mustFindShipment(request.params.shipmentId);
-      const key = request.headers['idempotency-key'];
-      return updateShipment(row, (handle) =>
-        handle.executeUpdate(scanItemUpdate, {
-          args: [{ upc: request.body.upc, scannedBy: request.body.scannedBy }],
-          // A scanner retrying the same scan must not count the unit twice.
-          updateId: key ? `scan:${key}` : undefined,
-        }),
-      );
-    },
+    async (request, reply) =>
+      idempotently(db, request, reply, retentionHours, async () => {
+        const row = await mustFindShipment(request.params.shipmentId);
+        return updateShipment(row, (handle) =>
+          handle.executeUpdate(scanItemUpdate, {
+            args: [{ upc: request.body.upc, scannedBy: request.body.scannedBy }],
+            // A scanner retrying the same scan must not count the unit twice.
+            updateId: updateIdFor('scan', request),
+          }),
+        );
+      }),
   );
 
   async function mustFindShipment(shipmentId: string) {

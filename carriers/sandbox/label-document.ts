@@ -1,13 +1,19 @@
 import type { Address } from '../../domain/types';
+import type { StoredPiece } from './labels';
 
 export interface LabelDocument {
   labelId: string;
+  /** The master tracking number. */
   trackingNumber: string;
   service: string;
   reference: string;
   from: Address;
   to: Address;
   createdAt: Date;
+  /** The pieces to print, a page each. */
+  pieces: StoredPiece[];
+  /** Pieces in the whole shipment (more than printed when one piece's page is asked for). */
+  pieceCount: number;
 }
 
 /** A 4x6 inch shipping label in points, the size thermal label printers take. */
@@ -15,10 +21,14 @@ const PAGE = { width: 288, height: 432 };
 const MARGIN = 18;
 
 /**
- * Renders the label as a one-page PDF with the two standard Helvetica fonts, written by hand:
- * a label needs only positioned text and rules, not a PDF library.
+ * Renders the label as a PDF with a page per piece, in the two standard Helvetica fonts, written
+ * by hand: a label needs only positioned text and rules, not a PDF library.
  */
 export function renderLabelPdf(label: LabelDocument): Buffer {
+  return assemblePdf(label.pieces.map((piece) => renderPage(label, piece).toString()));
+}
+
+function renderPage(label: LabelDocument, piece: StoredPiece): PageContent {
   const page = new PageContent();
   let y = PAGE.height - 34;
   page.text('SANDBOX CARRIER', MARGIN, y, 'bold', 15);
@@ -46,9 +56,14 @@ export function renderLabelPdf(label: LabelDocument): Buffer {
 
   y -= 16;
   page.text('TRACKING NUMBER', MARGIN, y, 'bold', 7);
+  page.textRight(`PIECE ${piece.pieceNo} OF ${label.pieceCount}`, PAGE.width - MARGIN, y, 'bold', 7);
   y -= 26;
-  page.text(label.trackingNumber, MARGIN, y, 'bold', 22);
+  page.text(piece.trackingNumber, MARGIN, y, 'bold', 22);
   y -= 12;
+  if (label.pieceCount > 1) {
+    page.text(`Master: ${label.trackingNumber}`, MARGIN, y, 'regular', 8);
+    y -= 6;
+  }
   page.rule(y);
 
   y -= 16;
@@ -56,10 +71,11 @@ export function renderLabelPdf(label: LabelDocument): Buffer {
   y -= 11;
   page.text(`Label: ${label.labelId}`, MARGIN, y, 'regular', 8);
   y -= 11;
+  page.text(`Weight: ${(piece.parcel.weightGrams / 1000).toFixed(2)} kg`, MARGIN, y, 'regular', 8);
+  y -= 11;
   page.text(`Created: ${label.createdAt.toISOString()}`, MARGIN, y, 'regular', 8);
   page.text('Sandbox label: not valid for shipping', MARGIN, MARGIN, 'regular', 7);
-
-  return assemblePdf(page.toString());
+  return page;
 }
 
 function addressLines(address: Address): string[] {
@@ -96,15 +112,19 @@ function pdfString(value: string): string {
   return value.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').replace(/[\\()]/g, (char) => `\\${char}`);
 }
 
-function assemblePdf(content: string): Buffer {
+/** Objects 1-4 are the catalog, the page tree and the two fonts; then each page and its content stream. */
+function assemblePdf(contents: string[]): Buffer {
+  const pageObject = (index: number) => 5 + 2 * index;
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] ` +
-      '/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>',
+    `<< /Type /Pages /Kids [${contents.map((_, index) => `${pageObject(index)} 0 R`).join(' ')}] /Count ${contents.length} >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>',
-    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    ...contents.flatMap((content, index) => [
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] ` +
+        `/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${pageObject(index) + 1} 0 R >>`,
+      `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+    ]),
   ];
 
   let pdf = '%PDF-1.4\n';

@@ -14,9 +14,16 @@ export interface StoredLabel {
   reference: string;
   from: Address;
   to: Address;
-  parcel: Parcel;
+  /** One per parcel; piece 1 carries the label's (master) tracking number. */
+  pieces: StoredPiece[];
   createdAt: Date;
   voidedAt: Date | null;
+}
+
+export interface StoredPiece {
+  pieceNo: number;
+  trackingNumber: string;
+  parcel: Parcel;
 }
 
 export interface TrackingEvent {
@@ -34,11 +41,15 @@ export function accountIdFor(apiKey: string): string {
 const newEventId = (): string => `evt_${randomBytes(12).toString('hex')}`;
 
 const labels = (db: Knex) => db.withSchema(SCHEMA).table('labels');
+const pieces = (db: Knex) => db.withSchema(SCHEMA).table('pieces');
 const events = (db: Knex) => db.withSchema(SCHEMA).table('events');
+
+const formatTrackingNumber = (sequenceValue: string): string => `SBX${sequenceValue.padStart(12, '0')}`;
 
 /**
  * Buys a label once per idempotency key: a repeated key returns the first label and schedules
- * nothing new. The label's whole tracking history is written with it, due at its planned times.
+ * nothing new. Each parcel becomes a piece with its own tracking number; the label's whole
+ * tracking history is written with it, on the master tracking number, due at its planned times.
  */
 export async function purchaseLabel(
   db: Knex,
@@ -51,13 +62,16 @@ export async function purchaseLabel(
     reference: string;
     from: Address;
     to: Address;
-    parcel: Parcel;
+    parcels: Parcel[];
     createdAt: Date;
     events: PlannedEvent[];
   },
 ): Promise<{ label: StoredLabel; created: boolean }> {
   return db.transaction(async (trx) => {
-    const { rows } = await trx.raw<{ rows: { number: string }[] }>(`SELECT nextval('${SCHEMA}.tracking_number_seq')::text AS number`);
+    const { rows } = await trx.raw<{ rows: { number: string }[] }>(
+      `SELECT nextval('${SCHEMA}.tracking_number_seq')::text AS number FROM generate_series(1, ?)`,
+      [input.parcels.length],
+    );
     const labelId = `lbl_${randomBytes(12).toString('hex')}`;
     // A concurrent purchase with the same key waits here and then inserts nothing.
     const inserted = await labels(trx)
@@ -65,14 +79,13 @@ export async function purchaseLabel(
         id: labelId,
         account_id: input.accountId,
         idempotency_key: input.idempotencyKey,
-        tracking_number: `SBX${rows[0].number.padStart(12, '0')}`,
+        tracking_number: formatTrackingNumber(rows[0].number),
         service: input.service,
         cost_cents: input.costCents,
         currency: input.currency,
         reference: input.reference,
         from_address: JSON.stringify(input.from),
         to_address: JSON.stringify(input.to),
-        parcel: JSON.stringify(input.parcel),
         created_at: input.createdAt,
       })
       .onConflict(['account_id', 'idempotency_key'])
@@ -80,10 +93,17 @@ export async function purchaseLabel(
       .returning('*');
     if (inserted.length === 0) {
       const existing = await labels(trx).where({ account_id: input.accountId, idempotency_key: input.idempotencyKey }).first();
-      return { label: toLabel(existing), created: false };
+      return { label: await withPieces(trx, existing), created: false };
     }
 
-    const label = toLabel(inserted[0]);
+    const pieceRows = input.parcels.map((parcel, index) => ({
+      label_id: labelId,
+      piece_no: index + 1,
+      tracking_number: formatTrackingNumber(rows[index].number),
+      parcel: JSON.stringify(parcel),
+    }));
+    await pieces(trx).insert(pieceRows);
+    const label = await withPieces(trx, inserted[0]);
     await events(trx).insert(
       input.events.map((event) => ({
         id: newEventId(),
@@ -103,7 +123,7 @@ export async function purchaseLabel(
 /** By id alone: label ids are random (96 bits), so knowing one is the right to print it. */
 export async function findLabel(db: Knex, labelId: string): Promise<StoredLabel | undefined> {
   const row = await labels(db).where({ id: labelId }).first();
-  return row && toLabel(row);
+  return row && withPieces(db, row);
 }
 
 export type VoidOutcome = 'voided' | 'not_found' | 'in_use';
@@ -134,14 +154,22 @@ export async function voidLabel(db: Knex, accountId: string, labelId: string, no
   });
 }
 
-/** The parcel's history up to now: planned events that have not happened yet are not shown. */
+/**
+ * The shipment's history up to now: planned events that have not happened yet are not shown.
+ * A piece's own tracking number shows the history of its label, whose events are the master's.
+ */
 export async function trackingHistory(
   db: Knex,
   accountId: string,
   trackingNumber: string,
   now: Date,
 ): Promise<{ label: StoredLabel; events: TrackingEvent[] } | undefined> {
-  const row = await labels(db).where({ account_id: accountId, tracking_number: trackingNumber }).first();
+  const row =
+    (await labels(db).where({ account_id: accountId, tracking_number: trackingNumber }).first()) ??
+    (await labels(db)
+      .where({ account_id: accountId })
+      .whereIn('id', pieces(db).where({ tracking_number: trackingNumber }).select('label_id'))
+      .first());
   if (!row) return undefined;
   const happened = await events(db)
     .where({ label_id: row.id })
@@ -150,7 +178,7 @@ export async function trackingHistory(
     .orderBy([{ column: 'occurred_at' }, { column: 'seq' }])
     .select('id', 'status', 'description', 'occurred_at');
   return {
-    label: toLabel(row),
+    label: await withPieces(db, row),
     events: happened.map((event) => ({
       id: event.id,
       status: event.status,
@@ -170,7 +198,7 @@ export async function addTrackingEvent(
   return db.transaction(async (trx) => {
     const row = await labels(trx).where({ account_id: input.accountId, tracking_number: input.trackingNumber }).forUpdate().first();
     if (!row) return { outcome: 'not_found' };
-    const label = toLabel(row);
+    const label = toLabel(row, []); // its pieces play no part in an event
     if (label.voidedAt) return { outcome: 'voided' };
     const event: TrackingEvent = {
       id: newEventId(),
@@ -201,12 +229,19 @@ interface LabelRow {
   reference: string;
   from_address: Address;
   to_address: Address;
-  parcel: Parcel;
   created_at: Date;
   voided_at: Date | null;
 }
 
-function toLabel(row: LabelRow): StoredLabel {
+async function withPieces(db: Knex, row: LabelRow): Promise<StoredLabel> {
+  const stored = await pieces(db).where({ label_id: row.id }).orderBy('piece_no');
+  return toLabel(
+    row,
+    stored.map((piece) => ({ pieceNo: piece.piece_no, trackingNumber: piece.tracking_number, parcel: piece.parcel })),
+  );
+}
+
+function toLabel(row: LabelRow, labelPieces: StoredPiece[]): StoredLabel {
   return {
     labelId: row.id,
     trackingNumber: row.tracking_number,
@@ -216,7 +251,7 @@ function toLabel(row: LabelRow): StoredLabel {
     reference: row.reference,
     from: row.from_address,
     to: row.to_address,
-    parcel: row.parcel,
+    pieces: labelPieces,
     createdAt: row.created_at,
     voidedAt: row.voided_at,
   };

@@ -19,16 +19,22 @@ type Zone = 1 | 2 | 3 | 4;
 /** Volumetric divisor: a parcel is billed at least 1 kg per 5,000 cm³ (that is 1 g per 5,000 mm³). */
 const VOLUMETRIC_MM3_PER_GRAM = 5000;
 
-export function quoteRates(from: Address, to: Address, parcel: Parcel): Rate[] {
-  return SERVICES.map((service) => quoteRate(service, from, to, parcel));
+export function quoteRates(from: Address, to: Address, parcels: Parcel[]): Rate[] {
+  return SERVICES.map((service) => quoteRate(service, from, to, parcels));
 }
 
-/** Deterministic: the same parcel between the same places always costs the same. */
-export function quoteRate(service: Service, from: Address, to: Address, parcel: Parcel): Rate {
+/**
+ * Deterministic: the same parcels between the same places always cost the same. A multi-piece
+ * shipment costs what its pieces would cost one by one.
+ */
+export function quoteRate(service: Service, from: Address, to: Address, parcels: Parcel[]): Rate {
   const tariff = TARIFF[service];
-  const halfKilos = Math.ceil(billableGrams(parcel) / 500);
-  const cents = ((tariff.baseCents + tariff.perHalfKiloCents * halfKilos) * ZONE_PERCENT[shippingZone(from, to)]) / 100;
-  return { service, costCents: Math.round(cents), currency: 'USD', estimatedDays: tariff.estimatedDays };
+  const zonePercent = ZONE_PERCENT[shippingZone(from, to)];
+  const costCents = parcels.reduce((sum, parcel) => {
+    const halfKilos = Math.ceil(billableGrams(parcel) / 500);
+    return sum + Math.round(((tariff.baseCents + tariff.perHalfKiloCents * halfKilos) * zonePercent) / 100);
+  }, 0);
+  return { service, costCents, currency: 'USD', estimatedDays: tariff.estimatedDays };
 }
 
 export function shippingZone(from: Address, to: Address): Zone {

@@ -2,11 +2,21 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
+import { describeBreach, limitBreach } from '../../domain/packing';
+import type { Parcel } from '../adapter';
 import { renderLabelPdf } from './label-document';
 import { addTrackingEvent, findLabel, purchaseLabel, trackingHistory, voidLabel, type StoredLabel } from './labels';
+import { SANDBOX_PARCEL_LIMITS } from './limits';
 import { isService, quoteRate, quoteRates } from './rates';
-import { LabelParamsSchema, LabelRequestSchema, RateRequestSchema, SandboxEventSchema, TrackingParamsSchema } from './schemas';
-import { planTrackingEvents, type TimetableName } from './timetable';
+import {
+  LabelDocumentQuerySchema,
+  LabelParamsSchema,
+  LabelRequestSchema,
+  RateRequestSchema,
+  SandboxEventSchema,
+  TrackingParamsSchema,
+} from './schemas';
+import { isUndeliverable, planTrackingEvents, type TimetableName } from './timetable';
 
 export interface CarrierRouteOptions {
   db: Knex;
@@ -40,9 +50,11 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
     }
   });
 
-  app.post('/rates', { schema: { body: RateRequestSchema } }, async (request) => {
-    const { from, to, parcel } = request.body;
-    return { rates: quoteRates(from, to, parcel) };
+  app.post('/rates', { schema: { body: RateRequestSchema } }, async (request, reply) => {
+    const { from, to, parcels } = request.body;
+    const refusal = overLimits(parcels);
+    if (refusal) return problem(reply, 422, refusal.code, refusal.message);
+    return { rates: quoteRates(from, to, parcels) };
   });
 
   app.post('/labels', { schema: { body: LabelRequestSchema } }, async (request, reply) => {
@@ -50,13 +62,18 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
     if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200) {
       return problem(reply, 400, 'idempotency_key_required', 'Send an Idempotency-Key header (1 to 200 characters)');
     }
-    const { from, to, parcel, reference } = request.body;
+    const { from, to, parcels, reference } = request.body;
     const service = request.body.service ?? 'ground';
     if (!isService(service)) {
       return problem(reply, 422, 'unknown_service', `Unknown service "${service}"; use ground, express or overnight`);
     }
+    const refusal = overLimits(parcels);
+    if (refusal) return problem(reply, 422, refusal.code, refusal.message);
+    if (isUndeliverable(to)) {
+      return problem(reply, 422, 'address_undeliverable', 'The carrier does not deliver to this recipient address');
+    }
 
-    const rate = quoteRate(service, from, to, parcel);
+    const rate = quoteRate(service, from, to, parcels);
     const createdAt = new Date();
     const { label, created } = await purchaseLabel(db, {
       accountId,
@@ -67,21 +84,28 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
       reference,
       from,
       to,
-      parcel,
+      parcels,
       createdAt,
       events: planTrackingEvents({ timetable: options.timetable, stepMs: options.stepMs, to, labelCreatedAt: createdAt }),
     });
     return reply.code(created ? 201 : 200).send(labelResponse(label, documentUrl(request, options.publicUrl, label.labelId)));
   });
 
-  app.get('/labels/:labelId/document', { schema: { params: LabelParamsSchema }, config: { capabilityUrl: true } }, async (request, reply) => {
-    const label = await findLabel(db, request.params.labelId);
-    if (!label) return problem(reply, 404, 'label_not_found', `No label ${request.params.labelId}`);
-    return reply
-      .type('application/pdf')
-      .header('Content-Disposition', `inline; filename="${label.trackingNumber}.pdf"`)
-      .send(renderLabelPdf(label));
-  });
+  app.get(
+    '/labels/:labelId/document',
+    { schema: { params: LabelParamsSchema, querystring: LabelDocumentQuerySchema }, config: { capabilityUrl: true } },
+    async (request, reply) => {
+      const label = await findLabel(db, request.params.labelId);
+      if (!label) return problem(reply, 404, 'label_not_found', `No label ${request.params.labelId}`);
+      const { piece } = request.query;
+      const pieces = piece === undefined ? label.pieces : label.pieces.filter((p) => p.pieceNo === piece);
+      if (pieces.length === 0) return problem(reply, 404, 'piece_not_found', `Label ${label.labelId} has no piece ${piece}`);
+      return reply
+        .type('application/pdf')
+        .header('Content-Disposition', `inline; filename="${pieces.length === 1 ? pieces[0].trackingNumber : label.trackingNumber}.pdf"`)
+        .send(renderLabelPdf({ ...label, pieceCount: label.pieces.length, pieces }));
+    },
+  );
 
   app.post('/labels/:labelId/void', { schema: { params: LabelParamsSchema } }, async (request, reply) => {
     const outcome = await voidLabel(db, accountId, request.params.labelId, new Date());
@@ -129,6 +153,15 @@ function problem(reply: FastifyReply, statusCode: number, code: string, message:
   return reply.code(statusCode).send({ code, message });
 }
 
+/** The first parcel over the carrier's limits, as the refusal it gets. */
+function overLimits(parcels: Parcel[]): { code: string; message: string } | undefined {
+  for (const [index, parcel] of parcels.entries()) {
+    const breach = limitBreach(parcel, SANDBOX_PARCEL_LIMITS);
+    if (breach) return { code: breach.code, message: `Parcel ${index + 1}: ${describeBreach(breach, "the carrier's limit")}` };
+  }
+  return undefined;
+}
+
 function documentUrl(request: FastifyRequest, publicUrl: string | undefined, labelId: string): string {
   const base = publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`;
   return `${base}/v1/labels/${encodeURIComponent(labelId)}/document`;
@@ -142,6 +175,12 @@ function labelResponse(label: StoredLabel, labelUrl: string) {
     costCents: label.costCents,
     currency: label.currency,
     labelUrl,
+    pieces: label.pieces.map((piece) => ({
+      pieceNo: piece.pieceNo,
+      trackingNumber: piece.trackingNumber,
+      labelUrl: `${labelUrl}?piece=${piece.pieceNo}`,
+      weightGrams: piece.parcel.weightGrams,
+    })),
     createdAt: label.createdAt.toISOString(),
   };
 }

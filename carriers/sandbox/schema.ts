@@ -61,12 +61,40 @@ const labelsAndEvents: Migration = {
   },
 };
 
+/**
+ * Multi-piece labels: one label (its master tracking number, its tracking events) for several
+ * parcels, each with a tracking number of its own. Piece 1 carries the master tracking number.
+ */
+const pieces: Migration = {
+  async up(db) {
+    await db.schema.withSchema(SCHEMA).createTable('pieces', (t) => {
+      t.string('label_id', 40).notNullable().references('id').inTable(`${SCHEMA}.labels`);
+      t.integer('piece_no').notNullable();
+      t.string('tracking_number', 15).notNullable().unique();
+      t.jsonb('parcel').notNullable();
+      t.primary(['label_id', 'piece_no']);
+    });
+    await db.raw(`INSERT INTO ??.pieces (label_id, piece_no, tracking_number, parcel) SELECT id, 1, tracking_number, parcel FROM ??.labels`, [
+      SCHEMA,
+      SCHEMA,
+    ]);
+    await db.schema.withSchema(SCHEMA).alterTable('labels', (t) => t.dropColumn('parcel'));
+  },
+  async down(db) {
+    await db.schema.withSchema(SCHEMA).alterTable('labels', (t) => t.jsonb('parcel'));
+    await db.raw(`UPDATE ??.labels l SET parcel = p.parcel FROM ??.pieces p WHERE p.label_id = l.id AND p.piece_no = 1`, [SCHEMA, SCHEMA]);
+    await db.raw(`ALTER TABLE ??.labels ALTER COLUMN parcel SET NOT NULL`, [SCHEMA]);
+    await db.schema.withSchema(SCHEMA).dropTable('pieces');
+  },
+};
+
 /** Imported, not globbed from disk, so they run the same under tsx, jest and compiled JS. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_labels_and_events': labelsAndEvents,
+  '002_pieces': pieces,
 };
 
-const migrationSource: Knex.MigrationSource<string> = {
+export const sandboxMigrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => Object.keys(MIGRATIONS).sort(),
   getMigrationName: (name) => name,
   getMigration: async (name) => MIGRATIONS[name],
@@ -80,6 +108,6 @@ export async function migrateSandboxCarrier(db: Knex): Promise<void> {
   await db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [SCHEMA]);
     await trx.raw('CREATE SCHEMA IF NOT EXISTS ??', [SCHEMA]);
-    await trx.migrate.latest({ migrationSource, schemaName: SCHEMA, tableName: 'knex_migrations' });
+    await trx.migrate.latest({ migrationSource: sandboxMigrationSource, schemaName: SCHEMA, tableName: 'knex_migrations' });
   });
 }

@@ -1,8 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { CARRIER_EVENT_STATUSES, type CarrierEventStatus } from '../../domain/types';
+import { SANDBOX_MAX_PIECES } from './limits';
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
-const Millimetres = Type.Integer({ exclusiveMinimum: 0, maximum: 3000 });
+// Only plausibility bounds: a parcel over the carrier's limits gets its own refusal (limits.ts).
+const Millimetres = Type.Integer({ exclusiveMinimum: 0, maximum: 100_000 });
 
 export const AddressSchema = Type.Object({
   name: Text(200),
@@ -17,24 +19,29 @@ export const AddressSchema = Type.Object({
 });
 
 export const ParcelSchema = Type.Object({
-  weightGrams: Type.Integer({ exclusiveMinimum: 0, maximum: 70_000 }),
+  weightGrams: Type.Integer({ exclusiveMinimum: 0, maximum: 10_000_000 }),
   lengthMm: Type.Optional(Millimetres),
   widthMm: Type.Optional(Millimetres),
   heightMm: Type.Optional(Millimetres),
 });
 
-export const RateRequestSchema = Type.Object({ from: AddressSchema, to: AddressSchema, parcel: ParcelSchema });
+/** A multi-piece shipment: every parcel travels under one label. */
+const ParcelsSchema = Type.Array(ParcelSchema, { minItems: 1, maxItems: SANDBOX_MAX_PIECES });
+
+export const RateRequestSchema = Type.Object({ from: AddressSchema, to: AddressSchema, parcels: ParcelsSchema });
 
 export const LabelRequestSchema = Type.Object({
   from: AddressSchema,
   to: AddressSchema,
-  parcel: ParcelSchema,
+  parcels: ParcelsSchema,
   // Checked by the route so an unknown service gets its own error code.
   service: Type.Optional(Type.String()),
   reference: Text(200),
 });
 
 export const LabelParamsSchema = Type.Object({ labelId: Type.String() });
+/** Without a piece, the document has every piece's page. */
+export const LabelDocumentQuerySchema = Type.Object({ piece: Type.Optional(Type.Integer({ minimum: 1 })) });
 export const TrackingParamsSchema = Type.Object({ trackingNumber: Type.String() });
 
 export const SandboxEventSchema = Type.Object({

@@ -28,8 +28,8 @@ export interface PlannedEvent {
 /**
  * The whole tracking history of a parcel, decided when its label is bought. The recipient's
  * `line1` switches scenarios for demos and tests: `EXCEPTION` adds an exception before delivery,
- * `LOST` ends the parcel's history in transit. The switches are case-sensitive so a real
- * "Lost Creek Rd" ships normally.
+ * `LOST` ends the parcel's history in transit (and `UNDELIVERABLE` gets no label at all, see
+ * isUndeliverable). The switches are case-sensitive so a real "Lost Creek Rd" ships normally.
  */
 export function planTrackingEvents(input: {
   timetable: TimetableName;
@@ -53,6 +53,11 @@ export function planTrackingEvents(input: {
     if (status !== 'label_created') at += input.stepMs ?? delays[status];
     return planned(status, new Date(at));
   });
+}
+
+/** Scenario: the carrier refuses a label to a recipient whose `line1` contains `UNDELIVERABLE`. */
+export function isUndeliverable(to: Address): boolean {
+  return to.line1.includes('UNDELIVERABLE');
 }
 
 function routeFor(to: Address): CarrierEventStatus[] {

@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
 import * as initial from './001_initial';
+import * as orderCore from './002_order_core';
+import * as idempotencyKeys from './003_idempotency_keys';
+import * as shipmentParcels from './004_shipment_parcels';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -9,6 +12,9 @@ interface Migration {
 /** Migrations are imported, not globbed from disk, so they run the same under tsx, jest and compiled JS. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
+  '002_order_core': orderCore,
+  '003_idempotency_keys': idempotencyKeys,
+  '004_shipment_parcels': shipmentParcels,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -108,6 +108,8 @@ export class Engine {
       gateway: new SandboxPaymentGateway(this.db),
       temporal: this.temporal,
       deliveryDeadlineHours: this.config.fulfillment.deliveryDeadlineHours,
+      lostAfterHours: this.config.fulfillment.lostAfterHours,
+      lostResolution: this.config.fulfillment.lostResolution,
     });
     const worker = await createWorker({
       connection,

@@ -45,6 +45,8 @@ export interface ApiTest {
   /** Unique per test file; prefix every id, sku and customer with it. */
   prefix: string;
   keys: Record<Role, string>;
+  /** The api_keys.id of each key in `keys`. */
+  keyIds: Record<Role, string>;
   close(): Promise<void>;
 }
 
@@ -68,7 +70,8 @@ export async function startApiTest(): Promise<ApiTest> {
   });
   const request = await serve(app);
   const keys = {} as Record<Role, string>;
-  for (const role of ROLES) keys[role] = (await createApiKey(db, `${prefix} ${role}`, role)).key;
+  const keyIds = {} as Record<Role, string>;
+  for (const role of ROLES) ({ key: keys[role], id: keyIds[role] } = await createApiKey(db, `${prefix} ${role}`, role));
   return {
     app,
     request,
@@ -77,6 +80,7 @@ export async function startApiTest(): Promise<ApiTest> {
     config,
     prefix,
     keys,
+    keyIds,
     close: async () => {
       await app.close();
       await temporal.connection.close();

@@ -1,3 +1,4 @@
+import { createApiKey } from '../../infra/api-keys';
 import { receiptWorkflowId } from '../../workflows/definitions';
 import {
   type ApiTest,
@@ -85,9 +86,26 @@ describe('POST /v1/inventory/receipts', () => {
     expect(replay.json().id).toBe(first.json().id);
 
     const other = await receive({ ...body, lines: [{ sku: washer.sku, quantity: 8 }] }, key);
-    expect(other.statusCode).toBe(409);
+    expect(other.statusCode).toBe(422);
     expect(other.json().code).toBe('idempotency_key_reused');
     expect({ counts: await counts(), levels: await levelsAt(warehouse) }).toEqual(before);
+  });
+
+  it('scopes keys to the API key: another caller with the same key and body receives again', async () => {
+    const key = { 'idempotency-key': `${t.prefix}-rcv-shared` };
+    const body = { locationId: warehouse, lines: [{ sku: washer.sku, quantity: 2 }] };
+    const onHandBefore = (await levelsAt(warehouse))[washer.sku];
+    const other = await createApiKey(t.db, `${t.prefix} other warehouse`, 'warehouse');
+    const mine = await receive(body, key);
+    const theirs = await receive(body, { ...key, ...bearer(other.key) });
+    expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
+    expect(theirs.headers['idempotency-replayed']).toBeUndefined();
+    expect(theirs.json().id).not.toBe(mine.json().id);
+    expect((await levelsAt(warehouse))[washer.sku]).toBe(onHandBefore + 4);
+    const theirRetry = await receive(body, { ...key, ...bearer(other.key) });
+    expect(theirRetry.headers['idempotency-replayed']).toBe('true');
+    expect(theirRetry.json().id).toBe(theirs.json().id);
+    expect((await levelsAt(warehouse))[washer.sku]).toBe(onHandBefore + 4);
   });
 
   it('turns concurrent receipts with one key into one receipt', async () => {
@@ -138,12 +156,74 @@ describe('GET /v1/inventory/levels', () => {
     });
     const res = await t.request({ url: `/v1/inventory/levels?sku=${bolt.sku}`, headers: bearer(t.keys.client) });
     expect(res.statusCode).toBe(200);
-    const [level] = res.json();
-    expect(res.json()).toHaveLength(1);
+    const [level] = res.json().data;
+    expect(res.json()).toEqual({ data: [level], nextCursor: null });
     expect(level).toMatchObject({ sku: bolt.sku, locationId: warehouse, reserved: 2, available: level.onHand - 2, bin: 'A-01' });
 
     const byLocation = await t.request({ url: `/v1/inventory/levels?locationId=${warehouse}`, headers: bearer(t.keys.client) });
-    expect(byLocation.json().map((row: { sku: string }) => row.sku)).toEqual([bolt.sku, nut.sku, washer.sku]);
+    expect(byLocation.json().data.map((row: { sku: string }) => row.sku)).toEqual([bolt.sku, nut.sku, washer.sku]);
+  });
+
+  const levelsPage = (query: string) => t.request({ url: `/v1/inventory/levels?${query}`, headers: bearer(t.keys.warehouse) });
+
+  /** Every page of a query, as sku@location per page. */
+  async function allPages(query: string, between?: (pageNo: number) => Promise<void>): Promise<string[][]> {
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await levelsPage(`${query}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      pages.push(res.json().data.map((row: { sku: string; locationId: string }) => `${row.sku}@${row.locationId}`));
+      cursor = res.json().nextCursor;
+      await between?.(pages.length);
+    } while (cursor);
+    return pages;
+  }
+
+  it('pages by sku then location: every level once, a new level before the cursor shifts no page', async () => {
+    // One sku at two locations: the cursor breaks the tie on location.
+    await seedStock(t.db, washer.sku, otherWarehouse, 1);
+    expect(await allPages(`sku=${washer.sku}&limit=1`)).toEqual([[`${washer.sku}@${warehouse}`], [`${washer.sku}@${otherWarehouse}`]]);
+
+    const rivet = await seedProduct(t.db, `${t.prefix}-RIVET`);
+    const screw = await seedProduct(t.db, `${t.prefix}-SCREW`);
+    await seedStock(t.db, rivet.sku, otherWarehouse, 1);
+    await seedStock(t.db, screw.sku, otherWarehouse, 1);
+    const pages = await allPages(`locationId=${otherWarehouse}&limit=1`, async (pageNo) => {
+      // Sorts before the first page's row: offset paging would repeat that row on page 2.
+      if (pageNo === 1) await seedStock(t.db, bolt.sku, otherWarehouse, 1);
+    });
+    expect(pages).toEqual([[`${rivet.sku}@${otherWarehouse}`], [`${screw.sku}@${otherWarehouse}`], [`${washer.sku}@${otherWarehouse}`]]);
+    expect(await allPages(`locationId=${warehouse}&limit=2`)).toEqual([
+      [`${bolt.sku}@${warehouse}`, `${nut.sku}@${warehouse}`],
+      [`${washer.sku}@${warehouse}`],
+    ]);
+  });
+
+  it('answers 50 levels a page by default', async () => {
+    const crowded = `${t.prefix}-WH3`;
+    await seedLocation(t.db, crowded);
+    const skus = Array.from({ length: 51 }, (_, index) => `${t.prefix}-MANY-${String(index).padStart(2, '0')}`);
+    for (const sku of skus) {
+      await seedProduct(t.db, sku);
+      await seedStock(t.db, sku, crowded, 1);
+    }
+    const pages = await allPages(`locationId=${crowded}`);
+    expect(pages.map((page) => page.length)).toEqual([50, 1]);
+    expect(pages.flat()).toEqual(skus.map((sku) => `${sku}@${crowded}`));
+  });
+
+  it.each([
+    ['limit 0', 'limit=0', 'validation_error'],
+    ['limit 201', 'limit=201', 'validation_error'],
+    ['a limit that is no number', 'limit=ten', 'validation_error'],
+    ['a cursor that is not base64 JSON', 'cursor=not-a-cursor', 'invalid_cursor'],
+    ['a cursor of numbers', `cursor=${Buffer.from(JSON.stringify([1, 2])).toString('base64url')}`, 'invalid_cursor'],
+    ['a cursor of another list', `cursor=${Buffer.from(JSON.stringify(['SKU-1'])).toString('base64url')}`, 'invalid_cursor'],
+  ])('refuses %s', async (_name, query, code) => {
+    const res = await levelsPage(query);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe(code);
   });
 });
 

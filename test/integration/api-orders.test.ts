@@ -1,5 +1,8 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { buildApp } from '../../api/app';
+import { idempotencyScope } from '../../api/idempotency';
 import { writeOrder } from '../../api/orders/write-order';
+import { createApiKey } from '../../infra/api-keys';
 import { orderWorkflowId } from '../../workflows/definitions';
 import { CustomerIdKey, OrderStatusKey, SkusKey } from '../../workflows/search-attributes';
 import {
@@ -9,6 +12,7 @@ import {
   orderBody,
   rowCounts,
   type SeededProduct,
+  serve,
   seedLocation,
   seedProduct,
   seedStock,
@@ -175,16 +179,55 @@ describe('Idempotency-Key on POST /v1/orders', () => {
     expect(second.headers['idempotency-replayed']).toBe('true');
     expect(second.json().id).toBe(first.json().id);
     expect(await t.db('orders').where({ idempotency_key: key }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    const stored = await t.db('idempotency_keys').where({ key });
+    expect(stored).toEqual([
+      expect.objectContaining({ api_key_id: t.keyIds.client, route: 'POST /v1/orders', status_code: 201, resource_id: first.json().id }),
+    ]);
   });
 
-  it('refuses the same key with another body', async () => {
+  it('refuses the same key with another body with 422', async () => {
     const key = `${t.prefix}-reused`;
     await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]), { 'idempotency-key': key });
     const before = await rowCounts(t.db, { customerId });
     const res = await post(orderBody(customerId, [{ sku: red.sku, quantity: 3 }]), { 'idempotency-key': key });
-    expect(res.statusCode).toBe(409);
+    expect(res.statusCode).toBe(422);
     expect(res.json().code).toBe('idempotency_key_reused');
     expect(await rowCounts(t.db, { customerId })).toEqual(before);
+  });
+
+  it('scopes keys to the API key: another caller with the same key gets an order of its own', async () => {
+    const key = `${t.prefix}-shared`;
+    const other = await createApiKey(t.db, `${t.prefix} other client`, 'client');
+    const mine = await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]), { 'idempotency-key': key });
+    const theirs = await post(orderBody(customerId, [{ sku: blue.sku, quantity: 2 }]), { 'idempotency-key': key, ...bearer(other.key) });
+    expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
+    expect(theirs.headers['idempotency-replayed']).toBeUndefined();
+    expect(theirs.json().id).not.toBe(mine.json().id);
+    expect(theirs.json().lines).toEqual([expect.objectContaining({ sku: blue.sku, quantity: 2 })]);
+
+    // Each caller's retry replays its own order.
+    const myRetry = await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]), { 'idempotency-key': key });
+    const theirRetry = await post(orderBody(customerId, [{ sku: blue.sku, quantity: 2 }]), { 'idempotency-key': key, ...bearer(other.key) });
+    expect([myRetry.json().id, theirRetry.json().id]).toEqual([mine.json().id, theirs.json().id]);
+    expect([myRetry.headers['idempotency-replayed'], theirRetry.headers['idempotency-replayed']]).toEqual(['true', 'true']);
+  });
+
+  it('remembers a key for the configured retention, then treats it as new', async () => {
+    const key = `${t.prefix}-expiring`;
+    const first = await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]), { 'idempotency-key': key });
+    const row = await t.db('idempotency_keys').where({ api_key_id: t.keyIds.client, key }).first();
+    const retentionMs = t.config.api.idempotencyRetentionHours * 3_600_000;
+    expect(row.expires_at.getTime() - row.created_at.getTime()).toBe(retentionMs);
+
+    await t.db('idempotency_keys').where({ api_key_id: t.keyIds.client, key }).update({ expires_at: t.db.raw("now() - interval '1 second'") });
+    // Expired: another body is no reuse, and the key now names the new order.
+    const second = await post(orderBody(customerId, [{ sku: red.sku, quantity: 2 }]), { 'idempotency-key': key });
+    expect(second.statusCode).toBe(201);
+    expect(second.headers['idempotency-replayed']).toBeUndefined();
+    expect(second.json().id).not.toBe(first.json().id);
+    const retry = await post(orderBody(customerId, [{ sku: red.sku, quantity: 2 }]), { 'idempotency-key': key });
+    expect(retry.headers['idempotency-replayed']).toBe('true');
+    expect(retry.json().id).toBe(second.json().id);
   });
 
   it('makes concurrent requests with one key produce one order', async () => {
@@ -201,7 +244,16 @@ describe('Idempotency-Key on POST /v1/orders', () => {
   it('finishes, on retry, an order whose process died between the commit and the workflow start', async () => {
     const key = `${t.prefix}-crash`;
     const body = orderBody(customerId, [{ sku: red.sku, quantity: 4 }]);
-    const { orderId } = await writeOrder(t.db, t.config, body as never, key);
+    const scope = idempotencyScope({
+      apiKeyId: t.keyIds.client,
+      key,
+      method: 'POST',
+      route: '/v1/orders',
+      params: {},
+      body,
+      retentionHours: t.config.api.idempotencyRetentionHours,
+    });
+    const { orderId } = await writeOrder(t.db, t.config, body as never, scope);
     const handle = t.temporal.workflow.getHandle(orderWorkflowId(orderId));
     await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 
@@ -219,15 +271,48 @@ describe('Idempotency-Key on POST /v1/orders', () => {
 });
 
 describe('GET /v1/orders/:id', () => {
-  it('returns the projection, with live null and the reason when the workflow cannot answer', async () => {
+  it('returns the projection alone, without asking the workflow', async () => {
     const created = (await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]))).json();
-    const res = await t.request({ url: `/v1/orders/${created.id}`, headers: bearer(t.keys.client) });
+    for (const query of ['', '?live=false']) {
+      const res = await t.request({ url: `/v1/orders/${created.id}${query}`, headers: bearer(t.keys.client) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual(created);
+    }
+  });
+
+  it('with ?live=true also asks the workflow: live null and the reason when it cannot answer', async () => {
+    const created = (await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]))).json();
+    const res = await t.request({ url: `/v1/orders/${created.id}?live=true`, headers: bearer(t.keys.client) });
     expect(res.statusCode).toBe(200);
     const { live, liveError, ...order } = res.json();
     expect(order).toEqual(created);
     // No worker polls this test's task queue, so the status query cannot be answered.
     expect(live).toBeNull();
     expect(liveError).toEqual(expect.any(String));
+  });
+
+  it('answers from Postgres while Temporal is unreachable, and says so only when asked for live', async () => {
+    const created = (await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]))).json();
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const app = buildApp({ db: t.db, temporal, config: t.config, logger: false, timeouts: { queryMs: 300 } });
+    try {
+      const request = await serve(app);
+      const res = await request({ url: `/v1/orders/${created.id}`, headers: bearer(t.keys.client) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual(created);
+      const live = await request({ url: `/v1/orders/${created.id}?live=true`, headers: bearer(t.keys.client) });
+      expect(live.statusCode).toBe(200);
+      expect(live.json()).toMatchObject({ id: created.id, live: null, liveError: expect.any(String) });
+    } finally {
+      await app.close();
+      await temporal.connection.close();
+    }
+  });
+
+  it('refuses a live value that is not a boolean', async () => {
+    const res = await t.request({ url: '/v1/orders/ord_000000000000000000000000?live=maybe', headers: bearer(t.keys.client) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('validation_error');
   });
 
   it('answers 404 for an unknown order', async () => {
@@ -298,7 +383,7 @@ describe('GET /v1/orders', () => {
     ['a cursor of another list', `cursor=${Buffer.from(JSON.stringify(['SKU-1'])).toString('base64url')}`, 'invalid_cursor'],
     ['limit 0', 'limit=0', 'validation_error'],
     ['limit 201', 'limit=201', 'validation_error'],
-    ['an unknown status', 'status=LOST', 'validation_error'],
+    ['an unknown status', 'status=MISPLACED', 'validation_error'],
     ['an unknown filter', 'colour=red', 'validation_error'],
     ['a malformed date', 'createdFrom=yesterday', 'validation_error'],
   ])('refuses %s', async (_name, query, code) => {
@@ -340,6 +425,46 @@ describe('POST /v1/orders/:id/cancel', () => {
     expect(res.json().code).toBe('workflow_timeout');
     const description = await t.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe();
     expect(description.status.name).toBe('RUNNING');
+    // A timeout is not an answer: it is not stored, so the client's retry asks the workflow again.
+    expect(await t.db('idempotency_keys').where({ key: `${t.prefix}-cancel` })).toEqual([]);
+  });
+
+  it('stores a refusal under the Idempotency-Key and replays it; the key with another request is refused', async () => {
+    const order = (await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]))).json();
+    await t.db('orders').where({ id: order.id }).update({ status: 'CANCELLED', closed_at: t.db.fn.now() });
+    await t.temporal.workflow.getHandle(orderWorkflowId(order.id)).terminate('test: the order is finished');
+    const key = { 'idempotency-key': `${t.prefix}-cancel-closed` };
+    const first = await cancel(order.id, key);
+    expect(first.statusCode).toBe(409);
+    expect(first.headers['idempotency-replayed']).toBeUndefined();
+    expect(first.json().message).toContain('CANCELLED');
+
+    // The stored answer comes back, not a new one: the projection has moved on meanwhile.
+    await t.db('orders').where({ id: order.id }).update({ status: 'REJECTED' });
+    const retry = await cancel(order.id, key);
+    expect(retry.statusCode).toBe(409);
+    expect(retry.headers['idempotency-replayed']).toBe('true');
+    expect(retry.json()).toEqual(first.json());
+    expect(await t.db('idempotency_keys').where({ key: key['idempotency-key'] }).first()).toMatchObject({
+      api_key_id: t.keyIds.client,
+      route: 'POST /v1/orders/:id/cancel',
+      status_code: 409,
+      response_body: first.json(),
+    });
+
+    // Another order (a path parameter) or another reason under the same key is another request.
+    const otherOrder = await cancel('ord_ffffffffffffffffffffffff', key);
+    expect([otherOrder.statusCode, otherOrder.json().code]).toEqual([422, 'idempotency_key_reused']);
+    const otherReason = await t.request({
+      method: 'POST',
+      url: `/v1/orders/${order.id}/cancel`,
+      headers: { ...bearer(t.keys.client), ...key },
+      payload: { reason: 'another reason' },
+    });
+    expect([otherReason.statusCode, otherReason.json().code]).toEqual([422, 'idempotency_key_reused']);
+    // And so is another route: a key names one request of its caller's, whatever the route.
+    const asOrder = await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]), key);
+    expect([asOrder.statusCode, asOrder.json().code]).toEqual([422, 'idempotency_key_reused']);
   });
 
   it('requires a reason', async () => {

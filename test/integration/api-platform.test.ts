@@ -2,7 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import knex from 'knex';
 import { ROUTE_ACCESS } from '../../api/access';
 import { buildApp } from '../../api/app';
+import { deleteExpiredIdempotencyKeys } from '../../api/idempotency';
 import { createApiKey, ROLES } from '../../infra/api-keys';
+import { loadConfig } from '../../infra/config';
 import { type ApiTest, bearer, serve, startApiTest, finishApiTest } from '../helpers/api';
 
 let t: ApiTest;
@@ -57,12 +59,53 @@ describe('authentication and roles, for every route in ROUTE_ACCESS', () => {
     for (const route of protectedRoutes) expect(route.roles).toContain('ops');
   });
 
-  it('accepts the key as X-Api-Key too, and refuses a revoked key', async () => {
-    const { id, key } = await createApiKey(t.db, `${t.prefix} revoked`, 'ops');
+  it('accepts the key as X-Api-Key too, and refuses a key revoked before its first use', async () => {
+    const { key } = await createApiKey(t.db, `${t.prefix} x-api-key`, 'ops');
     expect((await t.request({ url: '/v1/locations', headers: { 'x-api-key': key } })).statusCode).toBe(200);
-    await t.db('api_keys').where({ id }).update({ revoked_at: t.db.fn.now() });
-    const res = await t.request({ url: '/v1/locations', headers: { 'x-api-key': key } });
-    expect(res.statusCode).toBe(401);
+    const revoked = await createApiKey(t.db, `${t.prefix} revoked`, 'ops');
+    await t.db('api_keys').where({ id: revoked.id }).update({ revoked_at: t.db.fn.now() });
+    expect((await t.request({ url: '/v1/locations', headers: bearer(revoked.key) })).statusCode).toBe(401);
+  });
+
+  it('caches a key for authCacheMs: once revoked, it keeps working less than that, then is refused', async () => {
+    const ttlMs = 1_000;
+    const app = buildApp({ db: t.db, temporal: t.temporal, config: t.config, logger: false, authCacheMs: ttlMs });
+    try {
+      const request = await serve(app);
+      const { id, key } = await createApiKey(t.db, `${t.prefix} cached`, 'ops');
+      const lookedUpAfter = Date.now();
+      expect((await request({ url: '/v1/locations', headers: bearer(key) })).statusCode).toBe(200);
+      await t.db('api_keys').where({ id }).update({ revoked_at: t.db.fn.now() });
+      // Answered from the cache: the revocation is not seen yet.
+      expect((await request({ url: '/v1/locations', headers: bearer(key) })).statusCode).toBe(200);
+      let status = 200;
+      while (status === 200) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = (await request({ url: '/v1/locations', headers: bearer(key) })).statusCode;
+        expect(Date.now() - lookedUpAfter).toBeLessThan(ttlMs + 2_000);
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - lookedUpAfter).toBeGreaterThanOrEqual(ttlMs);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('bounds the key cache: the oldest lookup is dropped first', async () => {
+    const app = buildApp({ db: t.db, temporal: t.temporal, config: t.config, logger: false, authCacheMs: 60_000, authCacheMaxEntries: 1 });
+    try {
+      const request = await serve(app);
+      const first = await createApiKey(t.db, `${t.prefix} first`, 'ops');
+      const second = await createApiKey(t.db, `${t.prefix} second`, 'ops');
+      expect((await request({ url: '/v1/locations', headers: bearer(first.key) })).statusCode).toBe(200);
+      expect((await request({ url: '/v1/locations', headers: bearer(second.key) })).statusCode).toBe(200);
+      await t.db('api_keys').whereIn('id', [first.id, second.id]).update({ revoked_at: t.db.fn.now() });
+      // The first key was dropped to make room for the second, so it is looked up again and refused.
+      expect((await request({ url: '/v1/locations', headers: bearer(first.key) })).statusCode).toBe(401);
+      expect((await request({ url: '/v1/locations', headers: bearer(second.key) })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses to start an app with a route missing from the table', async () => {
@@ -71,6 +114,39 @@ describe('authentication and roles, for every route in ROUTE_ACCESS', () => {
       child.get('/v1/unlisted', async () => ({ secret: true }));
     });
     await expect(app.ready()).rejects.toThrow(/GET \/v1\/unlisted has no entry in ROUTE_ACCESS/);
+  });
+});
+
+describe('Idempotency-Key retention', () => {
+  it('is IDEMPOTENCY_KEY_RETENTION_HOURS, 24 by default', () => {
+    expect(loadConfig({}).api.idempotencyRetentionHours).toBe(24);
+    expect(loadConfig({ IDEMPOTENCY_KEY_RETENTION_HOURS: '72' }).api.idempotencyRetentionHours).toBe(72);
+    expect(() => loadConfig({ IDEMPOTENCY_KEY_RETENTION_HOURS: 'a day' })).toThrow(/IDEMPOTENCY_KEY_RETENTION_HOURS/);
+  });
+
+  it('deleteExpiredIdempotencyKeys deletes expired keys a page at a time and keeps live ones', async () => {
+    const row = (key: string, expiresIn: string) => ({
+      api_key_id: t.keyIds.ops,
+      key,
+      route: 'POST /v1/orders/:id/cancel',
+      request_hash: '0'.repeat(64),
+      status_code: 200,
+      response_body: JSON.stringify({ ok: true }),
+      expires_at: t.db.raw(`now() + interval '${expiresIn}'`),
+    });
+    const expired = Array.from({ length: 5 }, (_, index) => `${t.prefix}-expired-${index}`);
+    await t.db('idempotency_keys').insert([...expired.map((key) => row(key, '-1 minute')), row(`${t.prefix}-live`, '1 hour')]);
+
+    // Other test files may have expired keys too: count at least ours.
+    expect(await deleteExpiredIdempotencyKeys(t.db, 2)).toBe(2);
+    let deleted = 2;
+    for (let page = await deleteExpiredIdempotencyKeys(t.db, 2); page > 0; page = await deleteExpiredIdempotencyKeys(t.db, 2)) {
+      expect(page).toBeLessThanOrEqual(2);
+      deleted += page;
+    }
+    expect(deleted).toBeGreaterThanOrEqual(expired.length);
+    expect(await t.db('idempotency_keys').where('key', 'like', `${t.prefix}-%`).pluck('key')).toEqual([`${t.prefix}-live`]);
+    await expect(deleteExpiredIdempotencyKeys(t.db, 0)).rejects.toThrow(/limit/);
   });
 });
 

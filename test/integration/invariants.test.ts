@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
-import { checkInvariants, InvariantOptions } from '../../db/invariants';
+import { checkAllInvariants as checkInvariants, InvariantOptions } from '../../infra/workflow-invariants';
 import { createDb, Db, ensureDatabase, migrateLatest } from '../../db/knex';
 import { dropDatabase } from '../helpers/drop-database';
 import { expectInvariants } from '../helpers/invariants';

@@ -5,6 +5,10 @@ import { createDb, type Db } from '../../db/knex';
 import { buildSandboxCarrier, type SandboxCarrier, type SandboxCarrierOptions } from '../../carriers/sandbox/server';
 import { CarrierRejectedError, SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
 import type { LabelRequest } from '../../carriers/adapter';
+import { findLabel } from '../../carriers/sandbox/labels';
+import { SANDBOX_PARCEL_LIMITS } from '../../carriers/sandbox/limits';
+import { migrateSandboxCarrier, SCHEMA, sandboxMigrationSource } from '../../carriers/sandbox/schema';
+import { createFreshDatabase } from '../harness/database';
 import type { Address } from '../../domain/types';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { eventually } from '../helpers/eventually';
@@ -136,7 +140,7 @@ describe('sandbox carrier', () => {
     reference: `shipment-${randomUUID().slice(0, 8)}`,
     from: warehouse,
     to: customer(),
-    parcel: { weightGrams: 1200, lengthMm: 300, widthMm: 200, heightMm: 100 },
+    parcels: [{ weightGrams: 1200, lengthMm: 300, widthMm: 200, heightMm: 100 }],
     ...overrides,
   });
 
@@ -155,7 +159,7 @@ describe('sandbox carrier', () => {
 
   describe('API', () => {
     it('quotes the three services, priced by weight and distance', async () => {
-      const request = { from: warehouse, to: customer(), parcel: { weightGrams: 1200 } };
+      const request = { from: warehouse, to: customer(), parcels: [{ weightGrams: 1200 }] };
       const rates = await fast.adapter.rates(request);
       expect(rates.map((r) => [r.service, r.estimatedDays, r.currency])).toEqual([
         ['ground', 5, 'USD'],
@@ -166,7 +170,7 @@ describe('sandbox carrier', () => {
       expect(rates[1].costCents).toBeLessThan(rates[2].costCents);
       expect(await fast.adapter.rates(request)).toEqual(rates);
 
-      const heavier = await fast.adapter.rates({ ...request, parcel: { weightGrams: 9000 } });
+      const heavier = await fast.adapter.rates({ ...request, parcels: [{ weightGrams: 9000 }] });
       const nearby = await fast.adapter.rates({ ...request, to: { ...customer(), city: 'Portland', postalCode: '97209' } });
       const toronto = { ...customer(), city: 'Toronto', region: 'ON', postalCode: 'M5H 2N2', country: 'CA' };
       const abroad = await fast.adapter.rates({ ...request, to: toronto });
@@ -176,7 +180,7 @@ describe('sandbox carrier', () => {
     });
 
     it('refuses requests without the API key', async () => {
-      const body = JSON.stringify({ from: warehouse, to: customer(), parcel: { weightGrams: 500 } });
+      const body = JSON.stringify({ from: warehouse, to: customer(), parcels: [{ weightGrams: 500 }] });
       const missing = await fetch(`${fast.baseUrl}/v1/rates`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
       expect(missing.status).toBe(401);
       expect(await missing.json()).toMatchObject({ code: 'unauthorized' });
@@ -185,7 +189,7 @@ describe('sandbox carrier', () => {
       expect(wrong.status).toBe(401);
 
       const adapter = new SandboxCarrierAdapter({ baseUrl: fast.baseUrl, apiKey: 'not-the-key' });
-      await expect(adapter.rates({ from: warehouse, to: customer(), parcel: { weightGrams: 500 } })).rejects.toMatchObject({
+      await expect(adapter.rates({ from: warehouse, to: customer(), parcels: [{ weightGrams: 500 }] })).rejects.toMatchObject({
         name: 'CarrierRejectedError',
         code: 'unauthorized',
       });
@@ -222,8 +226,10 @@ describe('sandbox carrier', () => {
       for (const payload of [
         { ...body, to: noStreet },
         { ...body, to: { ...customer(), city: '  ' } },
-        { ...body, parcel: { weightGrams: 0 } },
-        { ...body, parcel: { weightGrams: -5 } },
+        { ...body, parcels: [{ weightGrams: 0 }] },
+        { ...body, parcels: [{ weightGrams: 1000 }, { weightGrams: -5 }] },
+        { ...body, parcels: [] },
+        { ...body, parcels: Array.from({ length: 201 }, () => ({ weightGrams: 100 })) },
       ]) {
         const response = await post(payload);
         expect(response.status).toBe(422);
@@ -247,7 +253,7 @@ describe('sandbox carrier', () => {
       expect(await unknownStatus.json()).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('allowed values') });
 
       await expect(fast.adapter.purchaseLabel(labelRequest({ service: 'teleport' }))).rejects.toBeInstanceOf(CarrierRejectedError);
-      await expect(fast.adapter.purchaseLabel(labelRequest({ parcel: { weightGrams: 0 } }))).rejects.toMatchObject({
+      await expect(fast.adapter.purchaseLabel(labelRequest({ parcels: [{ weightGrams: 0 }] }))).rejects.toMatchObject({
         code: 'invalid_request',
         httpStatus: 422,
       });
@@ -280,6 +286,95 @@ describe('sandbox carrier', () => {
       expect(unknown.status).toBe(404);
     });
 
+    it('buys one multi-piece label for several parcels, a tracking number and a label page per piece', async () => {
+      const parcels = [
+        { weightGrams: 25_000, lengthMm: 600, widthMm: 400, heightMm: 400 },
+        { weightGrams: 18_000, lengthMm: 500, widthMm: 400, heightMm: 300 },
+        { weightGrams: 2_500 },
+      ];
+      const request = labelRequest({ parcels, reference: 'shipment-MP-1' });
+      const label = await fast.adapter.purchaseLabel(request);
+
+      expect(label.pieces).toHaveLength(3);
+      // Piece 1 carries the master tracking number; every piece has a number of its own.
+      expect(label.pieces[0].trackingNumber).toBe(label.trackingNumber);
+      expect(new Set(label.pieces.map((p) => p.trackingNumber)).size).toBe(3);
+      for (const piece of label.pieces) expect(piece.trackingNumber).toMatch(/^SBX\d{12}$/);
+      expect(label.pieces.map((p) => p.labelUrl)).toEqual([1, 2, 3].map((n) => `${label.labelUrl}?piece=${n}`));
+      expect(await fast.adapter.purchaseLabel(request)).toEqual(label);
+
+      // A multi-piece shipment costs what its pieces cost one by one.
+      const oneByOne = await Promise.all(parcels.map((parcel) => fast.adapter.rates({ from: warehouse, to: customer(), parcels: [parcel] })));
+      const together = await fast.adapter.rates({ from: warehouse, to: customer(), parcels });
+      expect(together[0].costCents).toBe(oneByOne.reduce((sum, rates) => sum + rates[0].costCents, 0));
+      expect(label.costCents).toBe(together[0].costCents);
+
+      const whole = Buffer.from(await (await fetch(label.labelUrl)).arrayBuffer()).toString('latin1');
+      expect(whole).toContain('/Count 3');
+      expect(whole.match(/\/Type \/Page /g)).toHaveLength(3);
+      for (const [index, piece] of label.pieces.entries()) {
+        expect(whole).toContain(`(${piece.trackingNumber})`);
+        expect(whole).toContain(`(PIECE ${index + 1} OF 3)`);
+      }
+      expect(whole).toContain(`(Master: ${label.trackingNumber})`);
+      expect(whole).toContain('(Weight: 18.00 kg)');
+
+      const second = await fetch(label.pieces[1].labelUrl!);
+      expect(second.status).toBe(200);
+      const page = Buffer.from(await second.arrayBuffer()).toString('latin1');
+      expect(page).toContain('/Count 1');
+      expect(page).toContain(`(${label.pieces[1].trackingNumber})`);
+      expect(page).toContain('(PIECE 2 OF 3)');
+      expect(page).not.toContain(`(${label.pieces[2].trackingNumber})`);
+      expect((await fetch(`${label.labelUrl}?piece=4`)).status).toBe(404);
+
+      // Tracking events come on the master tracking number only; a piece's number shows the same history.
+      await eventually(() => receiver.acceptedStatuses(label.trackingNumber).includes('delivered'));
+      expect(receiver.acceptedStatuses(label.trackingNumber)).toEqual(FULL_JOURNEY);
+      for (const piece of label.pieces.slice(1)) expect(receiver.deliveries.filter((d) => d.trackingNumber === piece.trackingNumber)).toEqual([]);
+      const byPiece = await fast.tracking(label.pieces[2].trackingNumber);
+      expect(byPiece.status).toBe('delivered');
+      expect(byPiece.events.map((e) => e.id)).toEqual((await fast.tracking(label.trackingNumber)).events.map((e) => e.id));
+    });
+
+    it('refuses a label or a rate for a parcel over its limits, with a code per limit', async () => {
+      expect(fast.adapter.parcelLimits).toEqual(SANDBOX_PARCEL_LIMITS);
+      const { maxWeightGrams, maxLengthMm, maxLengthPlusGirthMm } = SANDBOX_PARCEL_LIMITS;
+      const atLimits = { weightGrams: maxWeightGrams, lengthMm: maxLengthMm, widthMm: (maxLengthPlusGirthMm - maxLengthMm) / 4, heightMm: (maxLengthPlusGirthMm - maxLengthMm) / 4 };
+      await expect(fast.adapter.purchaseLabel(labelRequest({ parcels: [atLimits] }))).resolves.toMatchObject({ pieces: [expect.anything()] });
+
+      const refusals: [LabelRequest['parcels'], string, string][] = [
+        [[{ weightGrams: 1_000 }, { weightGrams: maxWeightGrams + 1 }], 'parcel_too_heavy', 'Parcel 2: weight 30001 g exceeds'],
+        [[{ weightGrams: 1_000, lengthMm: 200, widthMm: maxLengthMm + 1, heightMm: 10 }], 'parcel_too_large', 'longest side 1201 mm'],
+        [[{ ...atLimits, heightMm: atLimits.heightMm + 1 }], 'parcel_too_large', 'length plus girth 3002 mm'],
+      ];
+      for (const [parcels, code, message] of refusals) {
+        const request = labelRequest({ parcels });
+        await expect(fast.adapter.purchaseLabel(request)).rejects.toMatchObject({
+          name: 'CarrierRejectedError',
+          code,
+          httpStatus: 422,
+          message: expect.stringContaining(message),
+        });
+        await expect(fast.adapter.rates({ from: warehouse, to: customer(), parcels })).rejects.toMatchObject({ code, httpStatus: 422 });
+        expect(await db('sandbox_carrier.labels').where({ reference: request.reference })).toEqual([]);
+      }
+    });
+
+    it('refuses a label to an UNDELIVERABLE recipient', async () => {
+      const request = labelRequest({ to: customer('1 UNDELIVERABLE Rd') });
+      await expect(fast.adapter.purchaseLabel(request)).rejects.toMatchObject({
+        name: 'CarrierRejectedError',
+        code: 'address_undeliverable',
+        httpStatus: 422,
+      });
+      expect(await db('sandbox_carrier.labels').where({ reference: request.reference })).toEqual([]);
+      // Case-sensitive, like the other scenarios.
+      await expect(fast.adapter.purchaseLabel(labelRequest({ to: customer('1 Undeliverable Rd') }))).resolves.toMatchObject({
+        trackingNumber: expect.any(String),
+      });
+    });
+
     it('voids a label until the parcel is picked up', async () => {
       const label = await manual.adapter.purchaseLabel(labelRequest());
       await manual.adapter.voidLabel(label.labelId);
@@ -305,6 +400,45 @@ describe('sandbox carrier', () => {
       expect(await manual.adapter.voidLabel(pickedUp.labelId)).toBe('in_use');
 
       await expect(manual.adapter.voidLabel('lbl_unknown')).rejects.toMatchObject({ code: 'label_not_found' });
+    });
+  });
+
+  describe('storage', () => {
+    it('gives each label bought before multi-piece labels its parcel as piece 1, and can go back', async () => {
+      const fresh = await createFreshDatabase(process.env.DATABASE_URL!, 'sbx_pieces', 2);
+      const migrations = { migrationSource: sandboxMigrationSource, schemaName: SCHEMA, tableName: 'knex_migrations' };
+      try {
+        await fresh.db.raw('CREATE SCHEMA ??', [SCHEMA]);
+        await fresh.db.migrate.up(migrations); // 001 only: one parcel per label
+        const parcel = { weightGrams: 1200, lengthMm: 300 };
+        await fresh.db(`${SCHEMA}.labels`).insert({
+          id: 'lbl_before',
+          account_id: 'acct',
+          idempotency_key: 'key-before',
+          tracking_number: 'SBX100000000001',
+          service: 'ground',
+          cost_cents: 595,
+          currency: 'USD',
+          reference: 'shipment-before',
+          from_address: JSON.stringify(warehouse),
+          to_address: JSON.stringify(customer()),
+          parcel: JSON.stringify(parcel),
+          created_at: new Date(),
+        });
+
+        await migrateSandboxCarrier(fresh.db);
+        expect(await findLabel(fresh.db, 'lbl_before')).toMatchObject({
+          trackingNumber: 'SBX100000000001',
+          pieces: [{ pieceNo: 1, trackingNumber: 'SBX100000000001', parcel }],
+        });
+        expect(await fresh.db.schema.withSchema(SCHEMA).hasColumn('labels', 'parcel')).toBe(false);
+
+        await fresh.db.migrate.down(migrations);
+        expect(await fresh.db(`${SCHEMA}.labels`).where({ id: 'lbl_before' }).first()).toMatchObject({ parcel });
+        expect(await fresh.db.schema.withSchema(SCHEMA).hasTable('pieces')).toBe(false);
+      } finally {
+        await fresh.drop();
+      }
     });
   });
 

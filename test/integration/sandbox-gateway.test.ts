@@ -109,11 +109,21 @@ describe('capture and void', () => {
   it('captures in parts up to the authorized amount, then refuses', async () => {
     const authorizationId = await approvedAuthorization(10_000);
     const first = await gateway.capture({ idempotencyKey: key('cap'), authorizationId, amountCents: 6_000 });
-    expect(first.reference).toMatch(/^cap_[0-9a-f]+$/);
+    expect(first).toEqual({ approved: true, reference: expect.stringMatching(/^cap_[0-9a-f]+$/) });
     await gateway.capture({ idempotencyKey: key('cap'), authorizationId, amountCents: 4_000 });
     expect(await gatewayErrorCode(gateway.capture({ idempotencyKey: key('cap'), authorizationId, amountCents: 1 }))).toBe(
       'amount_exceeds_authorization',
     );
+  });
+
+  it('declines a capture of exactly 77.77 (an expired authorization), the same way on a retry, and moves no money', async () => {
+    const authorizationId = await approvedAuthorization(10_000);
+    const request = { idempotencyKey: key('cap'), authorizationId, amountCents: 7_777 };
+    const declined = await gateway.capture(request);
+    expect(declined).toEqual({ approved: false, declineCode: 'authorization_expired', message: expect.any(String) });
+    expect(await gateway.capture(request)).toEqual(declined);
+    const next = await gateway.capture({ idempotencyKey: key('cap'), authorizationId, amountCents: 10_000 });
+    expect(next.approved).toBe(true);
   });
 
   it('a repeated capture returns the same reference and moves the money once', async () => {

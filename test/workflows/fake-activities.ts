@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { ReservationResult, ReserveStockInput } from '../../activities/inventory';
 import { allocate } from '../../domain/allocation';
@@ -15,6 +16,11 @@ export interface FakeWorld {
   deliveryWithinHours: number;
   /** The carrier already picked the parcel up, so its label cannot be voided. */
   carrierHasParcel: boolean;
+  /** How the carrier answers label purchases: ok, refuses the parcel for good, or is unreachable. */
+  carrier: 'ok' | 'refuses' | 'down';
+  /** The gateway declines every capture (an expired authorization). */
+  declineCaptures: boolean;
+  lostAfterHours: number;
   /** Activity name -> arguments of each call, in order. */
   calls: Record<string, unknown[]>;
   /** Activity name -> promise the activity waits for before it returns (to stage races). */
@@ -28,6 +34,9 @@ export function fakeWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     declineTokens: false,
     deliveryWithinHours: 48,
     carrierHasParcel: false,
+    carrier: 'ok',
+    declineCaptures: false,
+    lostAfterHours: 72,
     calls: {},
     gates: {},
     ...overrides,
@@ -86,6 +95,10 @@ export function fakeActivities(world: FakeWorld): Activities {
     },
     async capturePayment(input) {
       await record('capturePayment', input);
+      return world.declineCaptures ? { approved: false, declineCode: 'authorization_expired' } : { approved: true };
+    },
+    async refundShipment(input) {
+      await record('refundShipment', input);
     },
     async settlePayment(input) {
       await record('settlePayment', input);
@@ -93,12 +106,17 @@ export function fakeActivities(world: FakeWorld): Activities {
     },
     async createShipment(input) {
       await record('createShipment', input);
+      return { lostAfterHours: world.lostAfterHours, lostResolution: 'refund' };
     },
     async recordShipmentStatus(input) {
       await record('recordShipmentStatus', input);
     },
     async buyLabel(input) {
       await record('buyLabel', input);
+      if (world.carrier === 'refuses') {
+        throw ApplicationFailure.create({ type: 'carrier_refused', message: 'parcel_too_heavy', nonRetryable: true });
+      }
+      if (world.carrier === 'down') throw new Error('connect ECONNREFUSED carrier');
       return {
         trackingNumber: `SBX-${input.shipmentId}`,
         labelUrl: `https://labels.invalid/${input.shipmentId}`,
@@ -116,6 +134,12 @@ export function fakeActivities(world: FakeWorld): Activities {
     async cancelShipment(input) {
       await record('cancelShipment', input);
     },
+    async failShipment(input) {
+      await record('failShipment', input);
+    },
+    async markShipmentLost(input) {
+      await record('markShipmentLost', input);
+    },
     async recordTrackingEvents(input) {
       await record('recordTrackingEvents', input);
     },
@@ -125,6 +149,10 @@ export function fakeActivities(world: FakeWorld): Activities {
     async wakeBackorderedOrders(input) {
       await record('wakeBackorderedOrders', input);
       return { woken: 0 };
+    },
+    async sweepUnstartedWork(input) {
+      await record('sweepUnstartedWork', input);
+      return { orders: 0, receipts: 0 };
     },
   };
   return activities;
