@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
-import { CARRIER_REFUSED, type CarrierAdapter, CarrierRejectedError, type Parcel, type ParcelLimits } from '../carriers/adapter';
+import { type CarrierAdapter, CarrierRejectedError, type Parcel, type ParcelLimits } from '../carriers/adapter';
 import { packParcels, type PackedParcel } from '../domain/packing';
 import type { Address, CarrierEvent, LostResolution, ShipmentStatus } from '../domain/types';
-import type { ShipmentInput } from '../workflows/definitions';
+import { BusinessFailure, type ShipmentInput } from '../workflows/definitions';
 import { recordOrderEvent } from './orders';
 
 export interface LabelOutcome {
@@ -162,7 +162,7 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
         if (stored === 'closed') {
           const outcome = await refusalsAsFailures(() => carrier.voidLabel(label.labelId));
           throw ApplicationFailure.create({
-            type: SHIPMENT_CLOSED,
+            type: BusinessFailure.shipmentClosed,
             nonRetryable: true,
             message:
               `shipment ${input.shipmentId} was closed before its label ${label.trackingNumber} arrived: ` +
@@ -281,9 +281,6 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
   };
 }
 
-/** The ApplicationFailure type of a label that arrived for a shipment already CANCELLED or FAILED (and was voided). */
-export const SHIPMENT_CLOSED = 'shipment_closed';
-
 /** The workflow closes a shipment (this status first, then voidLabel) when it gives up on its label. */
 const CLOSED_STATUSES: ShipmentStatus[] = ['CANCELLED', 'FAILED'];
 
@@ -297,7 +294,7 @@ async function refusalsAsFailures<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof CarrierRejectedError) {
       throw ApplicationFailure.create({
-        type: CARRIER_REFUSED,
+        type: BusinessFailure.carrierRefused,
         nonRetryable: true,
         message: error.message,
         details: [{ code: error.code }],

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
+import { deleteExpiredIdempotencyKeys } from '../db/idempotency-keys';
 import { startOrderWorkflow, startWakeBackorders } from '../infra/workflow-starters';
 
 export interface SweepInput {
@@ -12,14 +13,26 @@ export interface SweepInput {
 export interface SweepResult {
   orders: number;
   receipts: number;
+  /** Idempotency keys past their retention, deleted (absent from sweeps of older code). */
+  expiredKeys?: number;
 }
+
+const KEYS_PER_PAGE = 500;
 
 export function sweepActivities(db: Knex, temporal: Client) {
   return {
-    /** Run by the sweep Schedule: once a minute across all replicas. */
+    /** Run by the sweep Schedule, once a minute across all replicas: unstarted rows, then expired idempotency keys. */
     async sweepUnstartedWork(input: SweepInput): Promise<SweepResult> {
       const context = Context.current();
-      return sweepUnstartedWork(db, temporal, context.info.taskQueue, input, () => context.heartbeat());
+      const started = await sweepUnstartedWork(db, temporal, context.info.taskQueue, input, () => context.heartbeat());
+      let expiredKeys = 0;
+      let page: number;
+      do {
+        page = await deleteExpiredIdempotencyKeys(db, KEYS_PER_PAGE);
+        expiredKeys += page;
+        context.heartbeat();
+      } while (page === KEYS_PER_PAGE);
+      return { ...started, expiredKeys };
     },
   };
 }

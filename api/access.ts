@@ -21,6 +21,7 @@ export const ROUTE_ACCESS = {
   'GET /v1/shipments/:shipmentId': ['warehouse', 'ops'],
   'POST /v1/shipments/:shipmentId/pick': ['warehouse', 'ops'],
   'POST /v1/shipments/:shipmentId/scans': ['warehouse', 'ops'],
+  'POST /v1/shipments/:shipmentId/declare-lost': ['ops'],
 
   'POST /v1/products': ['ops'],
   'PATCH /v1/products/:sku': ['ops'],

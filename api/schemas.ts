@@ -7,6 +7,7 @@ import {
   BACKORDER_POLICIES,
   CAPTURE_MODES,
   CARRIER_EVENT_STATUSES,
+  LOST_RESOLUTIONS,
   ORDER_STATUSES,
   SHIPMENT_STATUSES,
 } from '../domain/types';
@@ -132,11 +133,13 @@ const OrderLine = Type.Object({
   unitPriceCents: Type.Integer(),
   qtyShipped: Type.Integer(),
   qtyCancelled: Type.Integer(),
+  qtyLost: Type.Integer({ description: 'Units in parcels that were lost (refunded, or shipped again and counted in qtyShipped)' }),
 });
 
 const OrderFields = {
   id: Type.String(),
   status: OneOf(ORDER_STATUSES),
+  failureReason: Nullable(Type.String({ description: 'Why a FAILED order failed, e.g. carrier_refused' })),
   customerId: Type.String(),
   channel: Type.String(),
   externalRef: Nullable(Type.String()),
@@ -166,6 +169,7 @@ export const Order = Type.Object({
       trackingNumber: Nullable(Type.String()),
       labelUrl: Nullable(Type.String()),
       overdue: Type.Boolean(),
+      failureReason: Nullable(Type.String({ description: 'Why a FAILED shipment failed' })),
     }),
   ),
   events: Type.Array(Type.Object({ type: Type.String(), detail: Type.Unknown(), at: Type.String() })),
@@ -253,6 +257,8 @@ export const Shipment = Type.Object({
   trackingNumber: Nullable(Type.String()),
   labelUrl: Nullable(Type.String()),
   overdue: Type.Boolean(),
+  failureReason: Nullable(Type.String({ description: 'Why a FAILED shipment failed, e.g. carrier_refused, capture_declined' })),
+  lostResolution: Nullable(Type.String({ description: 'LOST: refund or replace' })),
   deliveryDeadline: Nullable(Type.String()),
   pickedAt: Nullable(Type.String()),
   packedAt: Nullable(Type.String()),
@@ -291,7 +297,17 @@ export const ShipmentView = Type.Object({
   trackingNumber: Type.Optional(Type.String()),
   labelUrl: Type.Optional(Type.String()),
   overdue: Type.Boolean(),
+  failureReason: Type.Optional(Type.String({ description: 'Why a FAILED shipment failed, e.g. carrier_refused' })),
 });
+
+export const DeclareLostBody = Type.Object(
+  {
+    resolution: OneOf(LOST_RESOLUTIONS),
+    reason: Type.Optional(Text(200)),
+    by: Type.Optional(Text(120)),
+  },
+  { additionalProperties: false, description: 'refund: give the parcel\'s share back; replace: ship its units again free of charge' },
+);
 
 export const ScanResult = Type.Object({
   sku: Type.String(),

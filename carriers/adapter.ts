@@ -4,12 +4,6 @@ import type { Address } from '../domain/types';
 export type { ParcelLimits } from '../domain/packing';
 
 /**
- * The ApplicationFailure type of a carrier's refusal (a parcel over its limits, an address it
- * cannot serve): sending the same request again cannot succeed, so Temporal does not retry it.
- */
-export const CARRIER_REFUSED = 'carrier_refused';
-
-/**
  * The carrier refused the request (bad address, parcel over its limits, unknown service, label
  * already picked up): sending it again cannot succeed, so callers should not retry. Adapters throw
  * plain errors for faults that may pass (5xx, timeouts, 408/429, connection resets).

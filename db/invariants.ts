@@ -8,9 +8,10 @@
  * 2. Reservations. For every (sku, location), 0 <= reserved <= on_hand, and reserved equals the sum
  *    of the active reservations there.
  * 3. Order lines. For every order line, qty_shipped + qty_cancelled <= quantity, and qty_shipped
- *    equals both the units of that line in the order's shipped parcels (shipments in a status that
- *    has left the warehouse) and the units the ledger's shipment movements took out for that
- *    order and SKU. Shipped parcels carry units of the order's lines only, and every shipment
+ *    equals the units of that line in the order's shipped parcels (shipments in a status that has
+ *    left the warehouse, lost ones excepted), and qty_shipped + qty_lost equals the units the
+ *    ledger's shipment movements took out for that order and SKU (a lost parcel's units left the
+ *    building; a replacement ships them again). Shipped parcels carry units of the order's lines only, and every shipment
  *    movement belongs to an existing shipment and to an order line of its SKU.
  * 4. Money. Per order, counting succeeded payments only: at most one authorization, captured +
  *    voided <= authorized, refunded <= captured; and each shipment's share is captured at most once.
@@ -35,7 +36,8 @@ export interface DatabaseInvariantOptions {
   settledBeforeSeconds?: number;
 }
 
-const SHIPPED_STATUSES = SHIPMENT_STATUSES.filter(hasShipped);
+/** Parcels whose units count as shipped; a LOST parcel's units count as lost instead. */
+const SHIPPED_STATUSES = SHIPMENT_STATUSES.filter((status) => hasShipped(status) && status !== 'LOST');
 
 /**
  * Checks invariants 1-6 above against the database (invariant 5 only as far as Postgres knows it;
@@ -114,6 +116,7 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
     sku: string;
     quantity: number | null;
     qty_shipped: number | null;
+    qty_lost: number | null;
     qty_cancelled: number | null;
     shipment_units: number;
     ledger_units: number;
@@ -131,19 +134,19 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
          GROUP BY s.order_id, m.sku
       ), lines AS (
         SELECT coalesce(ol.order_id, sh.order_id) AS order_id, coalesce(ol.line_no, sh.line_no) AS line_no,
-               ol.sku, ol.quantity, ol.qty_shipped, ol.qty_cancelled, coalesce(sh.units, 0) AS shipment_units
+               ol.sku, ol.quantity, ol.qty_shipped, ol.qty_lost, ol.qty_cancelled, coalesce(sh.units, 0) AS shipment_units
           FROM order_lines ol
           FULL JOIN shipped sh ON sh.order_id = ol.order_id AND sh.line_no = ol.line_no
       )
       SELECT coalesce(lines.order_id, lg.order_id) AS order_id, lines.line_no, coalesce(lines.sku, lg.sku) AS sku,
-             lines.quantity, lines.qty_shipped, lines.qty_cancelled,
+             lines.quantity, lines.qty_shipped, lines.qty_lost, lines.qty_cancelled,
              coalesce(lines.shipment_units, 0) AS shipment_units, coalesce(lg.units, 0) AS ledger_units
         FROM lines
         FULL JOIN ledger lg ON lg.order_id = lines.order_id AND lg.sku = lines.sku
        WHERE lines.quantity IS NULL
           OR lines.qty_shipped + lines.qty_cancelled > lines.quantity
           OR lines.qty_shipped <> lines.shipment_units
-          OR lines.qty_shipped <> coalesce(lg.units, 0)
+          OR lines.qty_shipped + lines.qty_lost <> coalesce(lg.units, 0)
        ORDER BY 1, 2, 3`,
     SHIPPED_STATUSES,
   );
@@ -163,7 +166,9 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
       problems.push(`shipped ${row.qty_shipped} + cancelled ${row.qty_cancelled} exceeds ordered ${row.quantity}`);
     }
     if (row.qty_shipped !== shipmentUnits) problems.push(`qty_shipped ${row.qty_shipped} but its shipped parcels carry ${shipmentUnits}`);
-    if (row.qty_shipped !== ledgerUnits) problems.push(`qty_shipped ${row.qty_shipped} but the ledger shipped ${ledgerUnits}`);
+    if (row.qty_shipped! + row.qty_lost! !== ledgerUnits) {
+      problems.push(`qty_shipped ${row.qty_shipped} + qty_lost ${row.qty_lost} but the ledger shipped ${ledgerUnits}`);
+    }
     return `invariant 3 (order lines): order ${row.order_id} line ${row.line_no} (${row.sku}): ${problems.join('; ')}`;
   });
 }

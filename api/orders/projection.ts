@@ -23,6 +23,7 @@ export async function loadOrder(db: Knex, orderId: string): Promise<Order | unde
       trackingNumber: shipment.tracking_number,
       labelUrl: shipment.label_url,
       overdue: shipment.overdue,
+      failureReason: shipment.failure_reason,
     })),
     events: events.map((event) => ({ type: event.type, detail: event.detail, at: iso(event.created_at) })),
     payments: payments.map((payment) => ({
@@ -80,6 +81,7 @@ function orderSummary(row: any, lines: any[]): OrderSummary {
   return {
     id: row.id,
     status: row.status,
+    failureReason: row.failure_reason,
     customerId: row.customer_id,
     channel: row.channel,
     externalRef: row.external_ref,
@@ -97,6 +99,7 @@ function orderSummary(row: any, lines: any[]): OrderSummary {
       unitPriceCents: line.unit_price_cents,
       qtyShipped: line.qty_shipped,
       qtyCancelled: line.qty_cancelled,
+      qtyLost: line.qty_lost,
     })),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

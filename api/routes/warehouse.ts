@@ -3,6 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Knex } from 'knex';
 import {
   confirmPickUpdate,
+  declareLostUpdate,
   type PickLine,
   scanItemUpdate,
   shipmentStatusQuery,
@@ -14,6 +15,7 @@ import { type RouteDeps, within } from '../deps';
 import { idempotently, updateIdFor } from '../idempotency';
 import { iso, isoOrNull } from '../iso-date-time';
 import {
+  DeclareLostBody,
   errorResponses,
   IdempotencyHeaders,
   LiveQuery,
@@ -109,6 +111,8 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         trackingNumber: row.tracking_number,
         labelUrl: row.label_url,
         overdue: row.overdue,
+        failureReason: row.failure_reason,
+        lostResolution: row.lost_resolution,
         deliveryDeadline: isoOrNull(row.delivery_deadline),
         pickedAt: isoOrNull(row.picked_at),
         packedAt: isoOrNull(row.packed_at),
@@ -178,6 +182,27 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
             // A scanner retrying the same scan must not count the unit twice.
             updateId: updateIdFor('scan', request),
           }),
+        );
+      }),
+  );
+
+  app.post(
+    '/v1/shipments/:shipmentId/declare-lost',
+    {
+      schema: {
+        tags: ['warehouse'],
+        summary: 'Give up on a parcel with the carrier: the order refunds it or ships its units again',
+        headers: IdempotencyHeaders,
+        params: ShipmentParams,
+        body: DeclareLostBody,
+        response: { 200: ShipmentView, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      idempotently(db, request, reply, retentionHours, async () => {
+        const row = await mustFindShipment(request.params.shipmentId);
+        return updateShipment(row, (handle) =>
+          handle.executeUpdate(declareLostUpdate, { args: [request.body], updateId: updateIdFor('declare-lost', request) }),
         );
       }),
   );

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import knex from 'knex';
 import { ROUTE_ACCESS } from '../../api/access';
 import { buildApp } from '../../api/app';
-import { deleteExpiredIdempotencyKeys } from '../../api/idempotency';
+import { deleteExpiredIdempotencyKeys } from '../../db/idempotency-keys';
 import { createApiKey, ROLES } from '../../infra/api-keys';
 import { loadConfig } from '../../infra/config';
 import { type ApiTest, bearer, serve, startApiTest, finishApiTest } from '../helpers/api';

@@ -224,7 +224,17 @@ describe('checkInvariants reports exactly the broken invariant', () => {
         await trx('inventory_movements').insert(movement('INV-A', 'inv-wh', -1, 'shipment', 'shipment', firstShipment));
         await level(trx, 'INV-A', 'inv-wh').decrement('on_hand', 1);
       });
-      expect(violations).toEqual([`invariant 3 (order lines): order ${orderId} line 1 (INV-A): qty_shipped 3 but the ledger shipped 4`]);
+      expect(violations).toEqual([`invariant 3 (order lines): order ${orderId} line 1 (INV-A): qty_shipped 3 + qty_lost 0 but the ledger shipped 4`]);
+    });
+
+    it('a lost parcel counts as lost, not shipped: recorded so it holds, left as shipped it does not', async () => {
+      const lostProperly = await violationsAfter(async (trx) => {
+        await trx('shipments').where({ id: firstShipment }).update({ status: 'LOST' });
+        await trx('order_lines').where({ order_id: orderId, line_no: 1 }).update({ qty_shipped: 0, qty_lost: 3 });
+      });
+      expect(lostProperly).toEqual([]);
+      const notMoved = await violationsAfter((trx) => trx('shipments').where({ id: firstShipment }).update({ status: 'LOST' }));
+      expect(notMoved).toEqual([`invariant 3 (order lines): order ${orderId} line 1 (INV-A): qty_shipped 3 but its shipped parcels carry 0`]);
     });
 
     it('a shipment ledger row that names no shipment', async () => {

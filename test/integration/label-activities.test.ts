@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { shipmentActivities, SHIPMENT_CLOSED } from '../../activities/shipments';
-import { CARRIER_REFUSED, type CarrierAdapter, type LabelRequest } from '../../carriers/adapter';
+import { shipmentActivities } from '../../activities/shipments';
+import type { CarrierAdapter, LabelRequest } from '../../carriers/adapter';
+import { BusinessFailure } from '../../workflows/definitions';
 import { SANDBOX_PARCEL_LIMITS } from '../../carriers/sandbox/limits';
 import { buildSandboxCarrier, type SandboxCarrier } from '../../carriers/sandbox/server';
 import { SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
@@ -149,7 +150,7 @@ describe('label activities with the sandbox carrier', () => {
       { sku: 'BOOK', quantity: 1 },
     ]);
     const failure = await failureOf(activities.buyLabel({ shipmentId, orderId }));
-    expect(failure).toMatchObject({ type: CARRIER_REFUSED, nonRetryable: true, details: [{ code: 'parcel_too_heavy' }] });
+    expect(failure).toMatchObject({ type: BusinessFailure.carrierRefused, nonRetryable: true, details: [{ code: 'parcel_too_heavy' }] });
     expect(failure.message).toContain('weight 45000 g exceeds');
 
     expect(await shipmentRow(shipmentId)).toMatchObject({ status: 'PACKED', tracking_number: null, label_id: null });
@@ -160,7 +161,7 @@ describe('label activities with the sandbox carrier', () => {
   it('fails a label to an address the carrier does not serve as carrier_refused', async () => {
     const { orderId, shipmentId } = await packedShipment([{ sku: 'BOOK', quantity: 1 }], recipient('UNDELIVERABLE 9 Nowhere'));
     const failure = await failureOf(activities.buyLabel({ shipmentId, orderId }));
-    expect(failure).toMatchObject({ type: CARRIER_REFUSED, nonRetryable: true, details: [{ code: 'address_undeliverable' }] });
+    expect(failure).toMatchObject({ type: BusinessFailure.carrierRefused, nonRetryable: true, details: [{ code: 'address_undeliverable' }] });
     expect(await shipmentRow(shipmentId)).toMatchObject({ status: 'PACKED', tracking_number: null });
   });
 
@@ -207,7 +208,7 @@ describe('label activities with the sandbox carrier', () => {
         },
       };
       const failure = await failureOf(shipmentActivities(database.db, racing, settings).buyLabel({ shipmentId, orderId }));
-      expect(failure).toMatchObject({ type: SHIPMENT_CLOSED, nonRetryable: true });
+      expect(failure).toMatchObject({ type: BusinessFailure.shipmentClosed, nonRetryable: true });
 
       const [label] = await carrierLabels(shipmentId);
       expect(label.voided_at).not.toBeNull();
@@ -218,7 +219,7 @@ describe('label activities with the sandbox carrier', () => {
 
       // A retry of the activity (the same key buys the same label) ends the same way.
       const again = await failureOf(activities.buyLabel({ shipmentId, orderId }));
-      expect(again).toMatchObject({ type: SHIPMENT_CLOSED, nonRetryable: true });
+      expect(again).toMatchObject({ type: BusinessFailure.shipmentClosed, nonRetryable: true });
       expect(await carrierLabels(shipmentId)).toHaveLength(1);
     },
   );
@@ -233,7 +234,7 @@ describe('label activities with the sandbox carrier', () => {
     const other = await packedShipment([{ sku: 'BOOK', quantity: 1 }]);
     await database.db('shipments').where({ id: other.shipmentId }).update({ label_id: 'lbl_the_carrier_never_sold' });
     const failure = await failureOf(activities.voidLabel({ shipmentId: other.shipmentId }));
-    expect(failure).toMatchObject({ type: CARRIER_REFUSED, nonRetryable: true, details: [{ code: 'label_not_found' }] });
+    expect(failure).toMatchObject({ type: BusinessFailure.carrierRefused, nonRetryable: true, details: [{ code: 'label_not_found' }] });
   });
 });
 

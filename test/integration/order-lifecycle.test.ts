@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeReceipt } from '../../api/inventory/write-receipt';
 import { writeOrder } from '../../api/orders/write-order';
-import { sweepUnstartedWork } from '../../worker/sweep';
+import { sweepUnstartedWork } from '../../activities/sweep';
+import { startSweeping, sweepScheduleId } from '../../infra/schedules';
 import { Engine } from '../harness/engine';
 import { orderRequest, Product, seedProduct, seedWarehouse } from '../harness/catalog';
 import { eventually } from '../helpers/eventually';
@@ -85,7 +86,7 @@ describe('order lifecycle', () => {
     await orderOnceItIs(orderId, 'FULFILLING');
 
     const pickList = await engine.call('warehouse', 'GET', '/v1/warehouses/WH-MAN/pick-lists');
-    const shipment = pickList.body.find((entry: { orderId: string }) => entry.orderId === orderId);
+    const shipment = pickList.body.data.find((entry: { orderId: string }) => entry.orderId === orderId);
     expect(shipment.lines.map((line: { sku: string; bin: string }) => [line.sku, line.bin])).toEqual([
       [mug.sku, 'A-01-01'],
       [shirt.sku, 'C-03-01'],
@@ -259,7 +260,7 @@ describe('order cancellation', () => {
 });
 
 describe('recovery from a crash between commit and workflow start', () => {
-  it('the worker start-up sweep starts what the API committed but never started', async () => {
+  it('the sweep starts what the API committed but never started, a page at a time', async () => {
     const stool = await product(2000);
     const waiting = await placeOrder([{ sku: stool.sku, quantity: 1 }]);
     await orderOnceItIs(waiting, 'BACKORDERED');
@@ -269,10 +270,31 @@ describe('recovery from a crash between commit and workflow start', () => {
     const { receiptId } = await writeReceipt(engine.db, { locationId: 'WH-AUTO', lines: [{ sku: stool.sku, quantity: 2 }] });
     expect((await engine.db('orders').where({ id: orphan }).first()).workflow_started_at).toBeNull();
 
-    expect(await sweepUnstartedWork(engine.db, engine.temporal, engine.taskQueue, 0)).toEqual({ orders: 1, receipts: 1 });
+    const { orderId: secondOrphan } = await writeOrder(engine.db, engine.config, orderRequest(unique('cus'), [{ sku: stool.sku, quantity: 1 }]));
+    const sweep = { olderThanSeconds: 0, pageSize: 1 };
+    expect(await sweepUnstartedWork(engine.db, engine.temporal, engine.taskQueue, sweep)).toEqual({ orders: 2, receipts: 1 });
+    await orderOnceItIs(secondOrphan, 'DELIVERED');
     await orderOnceItIs(orphan, 'DELIVERED');
     await orderOnceItIs(waiting, 'DELIVERED');
     expect((await engine.db('receipts').where({ id: receiptId }).first()).wake_started_at).not.toBeNull();
-    expect(await sweepUnstartedWork(engine.db, engine.temporal, engine.taskQueue, 0)).toEqual({ orders: 0, receipts: 0 });
+    expect(await sweepUnstartedWork(engine.db, engine.temporal, engine.taskQueue, sweep)).toEqual({ orders: 0, receipts: 0 });
+  });
+
+  it('runs on one Temporal Schedule however many workers start, and each start sweeps once', async () => {
+    await Promise.all([startSweeping(engine.temporal, engine.taskQueue), startSweeping(engine.temporal, engine.taskQueue)]);
+    const schedule = await engine.temporal.schedule.getHandle(sweepScheduleId(engine.taskQueue)).describe();
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue: engine.taskQueue });
+    expect(schedule.policies.overlap).toBe('SKIP');
+    const runs = await eventually(async () => {
+      const found = [];
+      for await (const run of engine.temporal.workflow.list({ query: `WorkflowType = 'sweepWorkflow' AND TaskQueue = '${engine.taskQueue}'` })) {
+        found.push(run);
+      }
+      return found.length > 0 && found.every((run) => run.status.name === 'COMPLETED') && found;
+    }, 60_000, 500);
+    // Two replicas triggered together: the second trigger skipped while the first ran, or ran after it.
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(2);
+    await engine.temporal.schedule.getHandle(sweepScheduleId(engine.taskQueue)).delete();
   });
 });

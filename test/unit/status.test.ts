@@ -3,16 +3,17 @@ import {
   isCancellableShipment,
   isFinalOrder,
   isFinalShipment,
+  isWithCarrier,
   orderStatusFromShipments,
 } from '../../domain/status';
 import { ORDER_STATUSES, SHIPMENT_STATUSES, ShipmentStatus } from '../../domain/types';
 
 const BEFORE_SHIPPING: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'PACKED', 'LABELLED'];
-const SHIPPED_OR_LATER: ShipmentStatus[] = ['SHIPPED', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'DELIVERED'];
+const SHIPPED_OR_LATER: ShipmentStatus[] = ['SHIPPED', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'DELIVERED', 'LOST'];
 
 describe('shipment status rules', () => {
-  it('the two groups and CANCELLED cover every shipment status', () => {
-    expect([...BEFORE_SHIPPING, ...SHIPPED_OR_LATER, 'CANCELLED'].sort()).toEqual([...SHIPMENT_STATUSES].sort());
+  it('the two groups, CANCELLED and FAILED cover every shipment status', () => {
+    expect([...BEFORE_SHIPPING, ...SHIPPED_OR_LATER, 'CANCELLED', 'FAILED'].sort()).toEqual([...SHIPMENT_STATUSES].sort());
   });
 
   it.each(BEFORE_SHIPPING)('%s is cancellable and not shipped', (status) => {
@@ -30,12 +31,21 @@ describe('shipment status rules', () => {
     expect(hasShipped('CANCELLED')).toBe(false);
   });
 
-  it('only DELIVERED and CANCELLED shipments are final', () => {
-    expect(SHIPMENT_STATUSES.filter(isFinalShipment)).toEqual(['DELIVERED', 'CANCELLED']);
+  it('a failed shipment is neither cancellable nor shipped: nothing of it left the building', () => {
+    expect(isCancellableShipment('FAILED')).toBe(false);
+    expect(hasShipped('FAILED')).toBe(false);
   });
 
-  it('only DELIVERED, CANCELLED, REJECTED and PAYMENT_DECLINED orders are final', () => {
-    expect(ORDER_STATUSES.filter(isFinalOrder).sort()).toEqual(['CANCELLED', 'DELIVERED', 'PAYMENT_DECLINED', 'REJECTED']);
+  it('only parcels with the carrier can be lost', () => {
+    expect(SHIPMENT_STATUSES.filter(isWithCarrier)).toEqual(['SHIPPED', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION']);
+  });
+
+  it('DELIVERED, CANCELLED, FAILED and LOST shipments are final', () => {
+    expect(SHIPMENT_STATUSES.filter(isFinalShipment).sort()).toEqual(['CANCELLED', 'DELIVERED', 'FAILED', 'LOST']);
+  });
+
+  it('DELIVERED, CANCELLED, REJECTED, PAYMENT_DECLINED, FAILED and LOST orders are final', () => {
+    expect(ORDER_STATUSES.filter(isFinalOrder).sort()).toEqual(['CANCELLED', 'DELIVERED', 'FAILED', 'LOST', 'PAYMENT_DECLINED', 'REJECTED']);
   });
 });
 
@@ -57,6 +67,15 @@ describe('orderStatusFromShipments', () => {
     [['CANCELLED'], 'CANCELLED'],
     [['CANCELLED', 'CANCELLED'], 'CANCELLED'],
     [[], 'CANCELLED'],
+    [['FAILED'], 'FAILED'],
+    [['FAILED', 'CANCELLED'], 'FAILED'],
+    [['FAILED', 'LOST'], 'FAILED'],
+    [['DELIVERED', 'FAILED'], 'DELIVERED'],
+    [['AWAITING_PICK', 'FAILED'], 'FULFILLING'],
+    [['LOST'], 'LOST'],
+    [['LOST', 'CANCELLED'], 'LOST'],
+    [['LOST', 'AWAITING_PICK'], 'FULFILLING'],
+    [['LOST', 'DELIVERED'], 'DELIVERED'],
   ])('%j with nothing waiting for stock is %s', (shipments, expected) => {
     expect(orderStatusFromShipments(shipments, 0)).toBe(expected);
   });
