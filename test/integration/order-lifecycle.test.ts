@@ -267,7 +267,7 @@ describe('recovery from a crash between commit and workflow start', () => {
 
     // What a process that died right after its commits leaves behind: rows without workflows.
     const { orderId: orphan } = await writeOrder(engine.db, engine.config, orderRequest(unique('cus'), [{ sku: stool.sku, quantity: 1 }]));
-    const { receiptId } = await writeReceipt(engine.db, { locationId: 'WH-AUTO', lines: [{ sku: stool.sku, quantity: 2 }] });
+    const { receiptId } = await writeReceipt(engine.db, { locationId: 'WH-AUTO', lines: [{ sku: stool.sku, quantity: 3 }] });
     expect((await engine.db('orders').where({ id: orphan }).first()).workflow_started_at).toBeNull();
 
     const { orderId: secondOrphan } = await writeOrder(engine.db, engine.config, orderRequest(unique('cus'), [{ sku: stool.sku, quantity: 1 }]));
