@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDb, ensureDatabase, migrateLatest } from '../db/knex';
+import { loadSandboxCarrierConfig } from '../carriers/sandbox/config';
 import { Config, loadConfig } from '../infra/config';
 import { spawnManaged } from './children';
 import { DEMO_PRODUCTS, DEMO_WAREHOUSES, seedDemoCatalog } from './demo-catalog';
@@ -29,10 +30,11 @@ const SERVICES = [
 async function main(lifecycle: Lifecycle): Promise<void> {
   const settings = loadDevSettings();
   const config = loadConfig();
+  const sandboxCarrier = loadSandboxCarrierConfig();
   fs.mkdirSync(settings.dataDir, { recursive: true });
   await assertPortsFree([
     { port: config.api.port, variable: 'API_PORT', purpose: 'API' },
-    { port: config.sandboxCarrier.port, variable: 'CARRIER_SANDBOX_PORT', purpose: 'sandbox carrier' },
+    { port: sandboxCarrier.port, variable: 'CARRIER_SANDBOX_PORT', purpose: 'sandbox carrier' },
     ...(settings.databaseUrl ? [] : [{ port: settings.embeddedPgPort, variable: 'EMBEDDED_PG_PORT', purpose: 'embedded Postgres' }]),
     ...(settings.temporalAddress
       ? []
@@ -49,7 +51,7 @@ async function main(lifecycle: Lifecycle): Promise<void> {
   lifecycle.signal.throwIfAborted();
 
   const apiUrl = `http://localhost:${config.api.port}`;
-  const carrierUrl = `http://127.0.0.1:${config.sandboxCarrier.port}`;
+  const carrierUrl = `http://127.0.0.1:${sandboxCarrier.port}`;
   startServices(lifecycle, {
     ...process.env,
     DATABASE_URL: database.url,
@@ -57,14 +59,14 @@ async function main(lifecycle: Lifecycle): Promise<void> {
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     API_PORT: String(config.api.port),
-    CARRIER_SANDBOX_PORT: String(config.sandboxCarrier.port),
+    CARRIER_SANDBOX_PORT: String(sandboxCarrier.port),
     CARRIER_SANDBOX_URL: carrierUrl,
     CARRIER_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${config.api.port}/v1/webhooks/carriers/sandbox`,
-    CARRIER_SANDBOX_TIMETABLE: config.sandboxCarrier.timetable,
+    CARRIER_SANDBOX_TIMETABLE: sandboxCarrier.timetable,
   });
   const readiness = { timeoutMs: READY_TIMEOUT_MS, signal: lifecycle.signal };
   await Promise.all([
-    waitFor('The sandbox carrier', () => isPortOpen(config.sandboxCarrier.port), readiness),
+    waitFor('The sandbox carrier', () => isPortOpen(sandboxCarrier.port), readiness),
     waitFor('The API', async () => (await httpStatus(`http://127.0.0.1:${config.api.port}/health/ready`)) === 200, readiness),
   ]);
 

@@ -1,4 +1,3 @@
-import { TIMETABLES, type TimetableName } from '../carriers/sandbox/timetable';
 
 /**
  * Every setting the engine reads from the environment, in one place.
@@ -42,16 +41,6 @@ export interface Config {
   worker: {
     /** Activities one worker runs at once; its database pool holds this many connections plus two. */
     activitySlots: number;
-  };
-  /** The sandbox carrier service itself (carriers/sandbox/main.ts). */
-  sandboxCarrier: {
-    host: string;
-    port: number;
-    /** Where its tracking webhooks go: the engine's /v1/webhooks/carriers/sandbox. */
-    webhookUrl: string;
-    timetable: TimetableName;
-    /** Base of label document links when the carrier sits behind a proxy. */
-    publicUrl?: string;
   };
   fulfillment: {
     /** A shipment not delivered this many hours after its label is flagged overdue. */
@@ -99,13 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       activitySlots: positiveIntFrom(env, 'WORKER_ACTIVITY_SLOTS', 50),
     },
-    sandboxCarrier: {
-      host: env.CARRIER_SANDBOX_HOST || '0.0.0.0',
-      port: portFrom(env, 'CARRIER_SANDBOX_PORT', 3100),
-      webhookUrl: env.CARRIER_SANDBOX_WEBHOOK_URL || 'http://127.0.0.1:3000/v1/webhooks/carriers/sandbox',
-      timetable: timetableFrom(env.CARRIER_SANDBOX_TIMETABLE),
-      publicUrl: env.CARRIER_SANDBOX_PUBLIC_URL || undefined,
-    },
     fulfillment: {
       deliveryDeadlineHours: intFrom(env, 'DELIVERY_DEADLINE_HOURS', 120),
       lostAfterHours: intFrom(env, 'LOST_AFTER_HOURS', 240),
@@ -125,7 +107,7 @@ function webhookSecretsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   return secrets;
 }
 
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!(values as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
@@ -152,12 +134,4 @@ export function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number)
   const port = intFrom(env, name, fallback);
   if (port < 1 || port > 65535) throw new Error(`${name} must be a port number (1-65535), got "${env[name]}"`);
   return port;
-}
-
-function timetableFrom(raw: string | undefined): TimetableName {
-  if (!raw) return 'realistic';
-  if (!(TIMETABLES as readonly string[]).includes(raw)) {
-    throw new Error(`CARRIER_SANDBOX_TIMETABLE must be one of ${TIMETABLES.join(', ')}, got "${raw}"`);
-  }
-  return raw as TimetableName;
 }

@@ -1,11 +1,12 @@
 import { createDb, ensureDatabase } from '../../db/knex';
 import { loadConfig } from '../../infra/config';
+import { loadSandboxCarrierConfig } from './config';
 import { buildSandboxCarrier } from './server';
 
 /** `npm run carrier`: the sandbox carrier as its own service. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { host, port, webhookUrl, timetable, publicUrl } = config.sandboxCarrier;
+  const { host, port, webhookUrl, timetable, publicUrl } = loadSandboxCarrierConfig();
 
   await ensureDatabase(config.databaseUrl);
   const db = createDb(config.databaseUrl);

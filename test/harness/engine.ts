@@ -135,8 +135,30 @@ export class Engine {
     };
   }
 
-  async call(role: Role, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> {
-    const response = await fetch(`${this.apiUrl}${path}`, {
+  /** Environment for an API process of this engine (`api/main.ts`) listening on the given port. */
+  apiEnv(port: number): NodeJS.ProcessEnv {
+    return {
+      ...this.workerEnv(),
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      CARRIER_WEBHOOK_SECRET_SANDBOX: this.config.carrier.webhookSecrets.sandbox,
+    };
+  }
+
+  call(role: Role, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> {
+    return this.callAt(this.apiUrl, role, method, path, body, headers);
+  }
+
+  /** The same, through another API process of this engine. */
+  async callAt(
+    apiUrl: string,
+    role: Role,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiAnswer> {
+    const response = await fetch(`${apiUrl}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${this.keys[role]}`,

@@ -1,7 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Engine } from '../harness/engine';
+import { killed, startProcess } from '../harness/processes';
 import { orderRequest, seedProduct, seedWarehouse } from '../harness/catalog';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
@@ -26,21 +27,8 @@ afterAll(async () => {
   await engine?.stop();
 });
 
-/** `worker/main.ts` as its own process, as in production; resolves once it polls. */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('worker', 'main.ts')], {
-    cwd: path.resolve(__dirname, '..', '..'),
-    env: engine.workerEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await eventually(() => {
-    if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
-    return output.includes('worker polling task queue');
-  }, 90_000, 200);
-  return child;
+function startWorkerProcess(): Promise<ChildProcess> {
+  return startProcess(path.join('worker', 'main.ts'), engine.workerEnv(), 'worker polling task queue');
 }
 
 async function deliveredCount(): Promise<number> {
@@ -61,8 +49,7 @@ it(`kill -9 of the worker in the middle of ${ORDERS} orders: all finish, nothing
 
   await eventually(async () => (await deliveredCount()) >= ORDERS * 0.15, 120_000, 100);
   const deliveredAtKill = await deliveredCount();
-  worker.kill('SIGKILL');
-  await new Promise((resolve) => worker!.once('exit', resolve));
+  await killed(worker);
   expect(deliveredAtKill).toBeLessThan(ORDERS);
 
   worker = await startWorkerProcess();
