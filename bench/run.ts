@@ -18,8 +18,8 @@ import { findTemporalCli, installHint } from '../infra/temporal-binaries';
 import { checkAllInvariants } from '../infra/workflow-invariants';
 import { orderWorkflowId, shipmentWorkflowId } from '../workflows/definitions';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { orderRequest, seedProduct, seedWarehouse } from '../test/harness/catalog';
-import { Engine } from '../test/harness/engine';
+import { orderRequest, seedProduct, seedWarehouse } from '../dev/harness/catalog';
+import { Engine } from '../dev/harness/engine';
 import { baselineActivities } from './baseline/activities';
 import { inBatches, percentile } from './stats';
 

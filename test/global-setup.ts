@@ -7,7 +7,7 @@ import { createDb, ensureDatabase, migrateLatest } from '../db/knex';
 import { findTemporalCli, installHint } from '../infra/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { testDatabaseUrl } from './helpers/database-url';
-import { dropDatabase } from './helpers/drop-database';
+import { dropDatabase } from '../dev/harness/drop-database';
 
 /**
  * Once per `npm test`: a fresh Postgres database, a real Temporal dev server (the `temporal` CLI)

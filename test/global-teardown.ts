@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { dropDatabase } from './helpers/drop-database';
+import { dropDatabase } from '../dev/harness/drop-database';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { temporalEnv?: TestWorkflowEnvironment }).temporalEnv?.teardown();

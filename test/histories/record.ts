@@ -1,8 +1,9 @@
 /**
- * `npm run record-histories`: runs the main order scenarios end to end and saves the Order,
- * Shipment and receipt workflow histories under test/histories/. CI replays them against the
- * current workflow code (test/workflows/replay.test.ts), so a change that would break running
- * workflows fails there. Record again when adding scenarios; keep the old files.
+ * `npm run record-histories`: runs the order scenarios end to end and saves the Order, Shipment
+ * and receipt workflow histories under test/histories/. CI replays them against the current
+ * workflow code (test/workflows/replay.test.ts), so a change that would break running workflows
+ * fails there. Only scenarios without a recorded file run: histories of older code are what
+ * guard its patched() branches, so they are kept (delete a file to record it again).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,8 +12,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli, installHint } from '../../infra/temporal-binaries';
 import { orderWorkflowId, receiptWorkflowId, shipmentWorkflowId } from '../../workflows/definitions';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
-import { orderRequest, Product, seedProduct, seedWarehouse } from '../harness/catalog';
-import { Engine } from '../harness/engine';
+import { FINAL_ORDER_STATUSES, type OrderStatus } from '../../domain/types';
+import { address, orderRequest, Product, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
+import { Engine } from '../../dev/harness/engine';
 import { eventually } from '../helpers/eventually';
 
 const OUT = __dirname;
@@ -27,18 +29,30 @@ async function main(): Promise<void> {
     label: 'histories',
     databaseUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/oms',
     temporalAddress: server.address,
+    // A second between tracking steps: a label is voided (capture declined) before its pickup.
+    carrierStepMs: 1000,
   });
   try {
     await seedWarehouse(engine.db, { id: 'WH-AUTO', mode: 'auto', priority: 10, bins: ['A-01-01'] });
     await seedWarehouse(engine.db, { id: 'WH-MAN', mode: 'manual', priority: 20, bins: ['A-01-01', 'B-02-01'] });
     const scenarios = new Scenarios(engine, cli);
-    await scenarios.manualDelivered();
-    await scenarios.autoDelivered();
-    await scenarios.splitPartiallyCancelled();
-    await scenarios.backorderWokenByReceipt();
-    await scenarios.backorderExpired();
-    await scenarios.paymentDeclined();
-    await scenarios.rejected();
+    const all: [string, () => Promise<void>][] = [
+      ['manual-delivered', () => scenarios.manualDelivered()],
+      ['auto-delivered', () => scenarios.autoDelivered()],
+      ['split-partially-cancelled', () => scenarios.splitPartiallyCancelled()],
+      ['backorder-woken', () => scenarios.backorderWokenByReceipt('backorder-woken')],
+      ['backorder-expired', () => scenarios.backorderExpired()],
+      ['payment-declined', () => scenarios.paymentDeclined()],
+      ['rejected', () => scenarios.rejected()],
+      ['backorder-rechecked', () => scenarios.backorderWokenByReceipt('backorder-rechecked')],
+      ['carrier-refused', () => scenarios.carrierRefused()],
+      ['capture-declined', () => scenarios.captureDeclined()],
+      ['declared-lost', () => scenarios.declaredLost()],
+    ];
+    for (const [name, record] of all) {
+      if (fs.existsSync(path.join(OUT, `${name}.order.json`))) continue;
+      await record();
+    }
   } finally {
     await engine.stop();
     await server.teardown();
@@ -85,14 +99,48 @@ class Scenarios {
     await this.save('split-partially-cancelled', orderId, 2);
   }
 
-  async backorderWokenByReceipt(): Promise<void> {
+  async backorderWokenByReceipt(scenario: string): Promise<void> {
     const a = await this.product('BACK-A');
     const orderId = await this.order([a], 1);
     await this.until(orderId, 'BACKORDERED');
     const receiptId = await this.receive('WH-AUTO', [a]);
     await this.until(orderId, 'DELIVERED');
-    await this.save('backorder-woken', orderId, 1);
-    await this.write('backorder-woken.receipt', receiptWorkflowId(receiptId));
+    await this.save(scenario, orderId, 1);
+    await this.write(`${scenario}.receipt`, receiptWorkflowId(receiptId));
+  }
+
+  async carrierRefused(): Promise<void> {
+    const a = await this.product('REFUSED-A');
+    await this.receive('WH-AUTO', [a]);
+    await this.engine.db('products').where({ sku: a.sku }).update({ weight_grams: 45_000 });
+    const orderId = await this.order([a], 1);
+    await this.until(orderId, 'FAILED');
+    await this.save('carrier-refused', orderId, 1);
+  }
+
+  async captureDeclined(): Promise<void> {
+    const a = await seedProduct(this.engine.db, `CAPTURE-A-${++this.products}`, 7277); // + 500 shipping = 77.77
+    await this.receive('WH-MAN', [a]);
+    const orderId = await this.order([a], 1);
+    const shipment = await this.waitForShipment(orderId, 1, 'AWAITING_PICK');
+    await this.engine.call('warehouse', 'POST', `/v1/shipments/${shipment}/pick`, {});
+    await this.engine.call('warehouse', 'POST', `/v1/shipments/${shipment}/scans`, { upc: a.upc });
+    await this.until(orderId, 'FAILED');
+    await this.save('capture-declined', orderId, 1);
+  }
+
+  async declaredLost(): Promise<void> {
+    const a = await this.product('LOST-A');
+    await this.receive('WH-AUTO', [a]);
+    const orderId = await this.order([a], 2, { shippingAddress: { ...address, line1: '9 LOST Lane' } });
+    await this.until(orderId, 'SHIPPED');
+    const shipment = await this.waitForShipment(orderId, 1, 'IN_TRANSIT');
+    const answer = await this.engine.call('ops', 'POST', `/v1/shipments/${shipment}/declare-lost`, { resolution: 'replace' });
+    if (answer.status !== 200) throw new Error(`declare-lost failed: ${JSON.stringify(answer.body)}`);
+    const replacement = await this.waitForShipment(orderId, 2, 'IN_TRANSIT');
+    await this.engine.call('ops', 'POST', `/v1/shipments/${replacement}/declare-lost`, { resolution: 'refund' });
+    await this.until(orderId, 'LOST');
+    await this.save('declared-lost', orderId, 2);
   }
 
   async backorderExpired(): Promise<void> {
@@ -141,7 +189,7 @@ class Scenarios {
     await eventually(async () => (await this.engine.call('ops', 'GET', `/v1/orders/${orderId}`)).body.status === status, 60_000);
     await eventually(async () => {
       const { status: run } = await this.engine.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe();
-      return run.name !== 'RUNNING' || !['DELIVERED', 'CANCELLED', 'REJECTED', 'PAYMENT_DECLINED'].includes(status);
+      return run.name !== 'RUNNING' || !FINAL_ORDER_STATUSES.includes(status as OrderStatus);
     }, 60_000);
   }
 
@@ -165,7 +213,9 @@ class Scenarios {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
-    fs.writeFileSync(path.join(OUT, `${name}.json`), json);
+    // Stack traces in failures name this machine's folders; keep them relative to the project.
+    const projectRoot = JSON.stringify(path.resolve(OUT, '..', '..') + path.sep).slice(1, -1);
+    fs.writeFileSync(path.join(OUT, `${name}.json`), json.split(projectRoot).join(''));
     console.log(`recorded ${name} (${JSON.parse(json).events.length} events)`);
   }
 }

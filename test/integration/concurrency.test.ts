@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Engine } from '../harness/engine';
-import { orderRequest, seedProduct, seedWarehouse } from '../harness/catalog';
+import { Engine } from '../../dev/harness/engine';
+import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 

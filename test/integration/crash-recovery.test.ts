@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Engine } from '../harness/engine';
+import { Engine } from '../../dev/harness/engine';
 import { killed, startProcess } from '../harness/processes';
-import { orderRequest, seedProduct, seedWarehouse } from '../harness/catalog';
+import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { createDb, Db } from '../../db/knex';
 import { READY_LINE } from '../../dev/summary';
 import { isValidUpcA } from '../../domain/upc';
-import { dropDatabase } from '../helpers/drop-database';
+import { dropDatabase } from '../../dev/harness/drop-database';
 
 /**
  * `npm start` as a new developer runs it: embedded Postgres and Temporal under DATA_DIR, the demo

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { checkAllInvariants as checkInvariants, InvariantOptions } from '../../infra/workflow-invariants';
 import { createDb, Db, ensureDatabase, migrateLatest } from '../../db/knex';
-import { dropDatabase } from '../helpers/drop-database';
+import { dropDatabase } from '../../dev/harness/drop-database';
 import { expectInvariants } from '../helpers/invariants';
 
 /**

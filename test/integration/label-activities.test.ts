@@ -14,7 +14,7 @@ import { buildSandboxCarrier, type SandboxCarrier } from '../../carriers/sandbox
 import { SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
 import type { ShipmentStatus } from '../../domain/types';
 import { loadConfig } from '../../infra/config';
-import { createFreshDatabase, type FreshDatabase } from '../harness/database';
+import { createFreshDatabase, type FreshDatabase } from '../../dev/harness/database';
 
 const API_KEY = `label-activities-${randomBytes(4).toString('hex')}`;
 const WAREHOUSE = { name: 'Acme Fulfillment', line1: '100 Dock St', city: 'Portland', region: 'OR', postalCode: '97201', country: 'US' };

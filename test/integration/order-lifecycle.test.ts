@@ -3,8 +3,8 @@ import { writeReceipt } from '../../api/inventory/write-receipt';
 import { writeOrder } from '../../api/orders/write-order';
 import { sweepUnstartedWork } from '../../activities/sweep';
 import { startSweeping, sweepScheduleId } from '../../infra/schedules';
-import { Engine } from '../harness/engine';
-import { orderRequest, Product, seedProduct, seedWarehouse } from '../harness/catalog';
+import { Engine } from '../../dev/harness/engine';
+import { orderRequest, Product, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { inventoryActivities } from '../../activities/inventory';
 import { orderActivities } from '../../activities/orders';
-import { createFreshDatabase, FreshDatabase } from '../harness/database';
-import { seedProduct, seedWarehouse } from '../harness/catalog';
+import { createFreshDatabase, FreshDatabase } from '../../dev/harness/database';
+import { seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 
 /**
  * The reservation and order-status activities against real Postgres, called concurrently the way a

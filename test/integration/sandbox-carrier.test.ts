@@ -8,7 +8,7 @@ import type { LabelRequest } from '../../carriers/adapter';
 import { findLabel } from '../../carriers/sandbox/labels';
 import { SANDBOX_PARCEL_LIMITS } from '../../carriers/sandbox/limits';
 import { migrateSandboxCarrier, SCHEMA, sandboxMigrationSource } from '../../carriers/sandbox/schema';
-import { createFreshDatabase } from '../harness/database';
+import { createFreshDatabase } from '../../dev/harness/database';
 import type { Address } from '../../domain/types';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { eventually } from '../helpers/eventually';

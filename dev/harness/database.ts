@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, Db, ensureDatabase, migrateLatest } from '../../db/knex';
-import { dropDatabase } from '../helpers/drop-database';
+import { dropDatabase } from './drop-database';
 
 export interface FreshDatabase {
   url: string;
