@@ -7,6 +7,7 @@ import type { OrderInput, OrderView } from './definitions';
 import type { orderWorkflow } from './order';
 import { FailureReasonKey, OrderStatusKey } from './search-attributes';
 
+// Every retry is bounded (scheduleToCloseTimeout in activity-options.ts).
 /** Postgres work (reservations, projection). */
 export const db = proxyActivities<Activities>(databaseActivity);
 /** The payment gateway. */

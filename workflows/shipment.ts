@@ -39,6 +39,7 @@ import {
 } from './definitions';
 import { FailureReasonKey, ShipmentOverdueKey, ShipmentStatusKey } from './search-attributes';
 
+// Every retry is bounded (scheduleToCloseTimeout in activity-options.ts).
 const db = proxyActivities<Activities>(databaseActivity);
 const external = proxyActivities<Activities>(externalServiceActivity);
 
@@ -106,12 +107,12 @@ export async function shipmentWorkflow(input: ShipmentInput, resumed?: ShipmentS
     s.deliveryDeadline = new Date(Date.now() + label.deliveryWithinHours * 3_600_000).toISOString();
     s.inbox.push(...label.earlyEvents);
     await moveTo(input, s, 'LABELLED');
-    if (s.cancelReason && (await external.voidLabel({ shipmentId: input.shipmentId })) === 'voided') return cancel(input, s);
+    if (s.cancelReason && (await voidLabel(input)) !== 'in_use') return cancel(input, s);
 
     // From here on the parcel leaves: a cancellation that arrives now is too late.
     if (patched(CAPTURE_BEFORE_SHIPPING)) {
       if (input.captureOnShip && !(await captureShare(input, s))) {
-        if ((await external.voidLabel({ shipmentId: input.shipmentId })) === 'voided') return fail(input, s);
+        if ((await voidLabel(input)) !== 'in_use') return fail(input, s);
         log.error('capture declined but the carrier already has the parcel; it ships unpaid', { shipmentId: input.shipmentId });
       }
       await db.shipShipment({ shipmentId: input.shipmentId, orderId: input.orderId });
@@ -160,6 +161,21 @@ async function buyLabel(input: ShipmentInput, s: ShipmentState): Promise<LabelOu
       : FailureReason.carrierUnavailable;
     log.warn('no label', { shipmentId: input.shipmentId, reason: s.failureReason, error: String(cause?.message ?? error.message) });
     return 'failed';
+  }
+}
+
+/**
+ * 'in_use' when the carrier already has the parcel (it ships whatever happens); a carrier
+ * unreachable past the bound leaves the label unvoided (noted for ops) rather than holding the
+ * cancellation or failure that asked for the void.
+ */
+async function voidLabel(input: ShipmentInput): Promise<'voided' | 'in_use' | 'unreachable'> {
+  try {
+    return await external.voidLabel({ shipmentId: input.shipmentId });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.error('label not voided; void it in the carrier account', { shipmentId: input.shipmentId, error: String(error.cause?.message ?? error.message) });
+    return 'unreachable';
   }
 }
 
@@ -221,9 +237,9 @@ async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<vo
 }
 
 /** Releases the stock; with a label possibly bought by an attempt still running, the row closes first, then the label is voided. */
-async function cancel(input: ShipmentInput, s: ShipmentState, { voidLabel = false } = {}): Promise<ShipmentResult> {
+async function cancel(input: ShipmentInput, s: ShipmentState, { voidLabel: alsoVoidLabel = false } = {}): Promise<ShipmentResult> {
   await db.cancelShipment({ shipmentId: input.shipmentId, orderId: input.orderId, reason: s.cancelReason! });
-  if (voidLabel) await external.voidLabel({ shipmentId: input.shipmentId });
+  if (alsoVoidLabel) await voidLabel(input);
   await moveTo(input, s, 'CANCELLED');
   await condition(allHandlersFinished);
   return { shipmentNo: input.shipmentNo, status: 'CANCELLED' };

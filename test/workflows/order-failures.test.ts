@@ -163,14 +163,20 @@ describe('continue-as-new never deadlocks', () => {
   });
 });
 
+/** Starts the order and waits until its first parcel is with the carrier. */
+async function startShipped(taskQueue: string, input: Awaited<ReturnType<typeof orderInput>>) {
+  const handle = await startOrder(taskQueue, input);
+  const shipment = env.client.workflow.getHandle(shipmentWorkflowId(input.orderId, 1));
+  await eventually(async () => (await shipment.query(shipmentStatusQuery)).status === 'SHIPPED');
+  return { handle, shipment };
+}
+
 describe('lost parcels', () => {
   it('ops declare a parcel lost: the order refunds its share and ends LOST', async () => {
     const world = fakeWorld(inStock());
     const input = await orderInput();
     const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
-      const handle = await startOrder(taskQueue, input);
-      const shipment = env.client.workflow.getHandle(shipmentWorkflowId(input.orderId, 1));
-      await eventually(async () => (await shipment.query(shipmentStatusQuery)).status === 'SHIPPED');
+      const { handle, shipment } = await startShipped(taskQueue, input);
       const view = await shipment.executeUpdate(declareLostUpdate, { args: [{ resolution: 'refund', by: 'ops' }] });
       expect(view.status).toBe('LOST');
       return handle.result();
@@ -194,9 +200,7 @@ describe('lost parcels', () => {
     const world = fakeWorld(inStock());
     const input = await orderInput();
     const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
-      const handle = await startOrder(taskQueue, input);
-      const shipment = env.client.workflow.getHandle(shipmentWorkflowId(input.orderId, 1));
-      await eventually(async () => (await shipment.query(shipmentStatusQuery)).status === 'SHIPPED');
+      const { handle, shipment } = await startShipped(taskQueue, input);
       await shipment.executeUpdate(declareLostUpdate, { args: [{ resolution: 'replace' }] });
       await deliverShipment(input.orderId, 2);
       return handle.result();
@@ -226,9 +230,7 @@ describe('lost parcels', () => {
     const world = fakeWorld(inStock());
     const input = await orderInput();
     const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
-      const handle = await startOrder(taskQueue, input);
-      const shipment = env.client.workflow.getHandle(shipmentWorkflowId(input.orderId, 1));
-      await eventually(async () => (await shipment.query(shipmentStatusQuery)).status === 'SHIPPED');
+      const { handle, shipment } = await startShipped(taskQueue, input);
       await shipment.executeUpdate(declareLostUpdate, { args: [{ resolution: 'refund' }] });
       await shipment.signal(carrierEventSignal, delivered(input.orderId, 1)).catch(() => undefined);
       return handle.result();
