@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { type CarrierAdapter, CarrierRejectedError, type Parcel, type ParcelLimits } from '../carriers/adapter';
 import { packParcels, type PackedParcel } from '../domain/packing';
 import type { Address, CarrierEvent, LostResolution, ShipmentStatus } from '../domain/types';
+import { loadConfig } from '../infra/config';
 import { BusinessFailure, type ShipmentInput } from '../workflows/definitions';
 import { recordOrderEvent } from './orders';
 
@@ -51,10 +52,16 @@ export interface ShipmentSettings {
   lostAfterHours: number;
   /** What the order does about a parcel that became lost by itself. */
   lostResolution: LostResolution;
+  /** Unmatched verified webhook events are picked up by a label this long (default WEBHOOK_UNMATCHED_TTL_MINUTES). */
+  webhookUnmatchedTtlMinutes?: number;
 }
+
+/** At most this many early (unmatched) events are picked up by one label. */
+const MAX_EARLY_EVENTS = 50;
 
 export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: ShipmentSettings) {
   const { deliveryDeadlineHours } = settings;
+  const unmatchedTtlMinutes = settings.webhookUnmatchedTtlMinutes ?? loadConfig().carrier.webhookUnmatchedTtlMinutes;
   return {
     /**
      * Writes the shipment and ties the reservations of its allocation to it. In an `auto`
@@ -174,9 +181,12 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
       }
       // The label is stored first, then unmatched events are read: a webhook either found the
       // tracking number or is visible here (see the webhook route).
+      // Only the same carrier's events for this tracking number, received within the TTL, and a bounded number of them.
       const early = await db('webhook_events')
         .where({ carrier: shipment.carrier, tracking_number: shipment.tracking_number, signature_valid: true })
-        .orderBy('id');
+        .where('received_at', '>', db.raw(`now() - make_interval(mins => ?)`, [unmatchedTtlMinutes]))
+        .orderBy('id')
+        .limit(MAX_EARLY_EVENTS);
       await db('webhook_events')
         .whereIn('id', early.map((row) => row.id))
         .whereNull('shipment_id')

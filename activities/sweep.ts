@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../db/idempotency-keys';
+import { deleteOldWebhookFailures } from '../db/webhook-failures';
 import { startOrderWorkflow, startWakeBackorders } from '../infra/workflow-starters';
 
 export interface SweepInput {
@@ -30,6 +31,10 @@ export function sweepActivities(db: Knex, temporal: Client) {
       do {
         page = await deleteExpiredIdempotencyKeys(db, KEYS_PER_PAGE);
         expiredKeys += page;
+        context.heartbeat();
+      } while (page === KEYS_PER_PAGE);
+      do {
+        page = await deleteOldWebhookFailures(db, KEYS_PER_PAGE);
         context.heartbeat();
       } while (page === KEYS_PER_PAGE);
       return { ...started, expiredKeys };

@@ -13,9 +13,10 @@ export class ApiError extends Error {
   }
 }
 
-/** The body every error answer has: `{ code, message, details? }`. */
-export function errorBody(error: ApiError): ErrorBody {
+/** The body every error answer has: `{ code, message, details?, requestId? }`. */
+export function errorBody(error: ApiError, requestId?: string): ErrorBody {
   const body: ErrorBody = { code: error.code, message: error.message };
   if (error.details !== undefined) body.details = error.details;
+  if (requestId !== undefined) body.requestId = requestId;
   return body;
 }

@@ -1,8 +1,11 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { carrierLimitsFor } from '../carriers';
+import { ApiError } from './api-error';
 import { type ApiDeps, DEFAULT_TIMEOUTS, type RouteDeps } from './deps';
 import { authentication } from './plugins/auth';
 import { errorHandling } from './plugins/error-handler';
@@ -13,6 +16,7 @@ import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { warehouseRoutes } from './routes/warehouse';
 import { webhookRoutes } from './routes/webhooks';
+import { assertJsonDepth } from './json-depth';
 import { validatorCompiler } from './validation';
 
 /** The HTTP API as a Fastify instance; tests call `app.inject()`, main.ts listens. */
@@ -20,18 +24,41 @@ export function buildApp(deps: ApiDeps) {
   const app = Fastify({
     logger: deps.logger ?? true,
     bodyLimit: deps.config.api.bodyLimitBytes,
+    requestTimeout: deps.config.api.requestTimeoutMs,
+    connectionTimeout: deps.config.api.connectionTimeoutMs,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // JSON only: a text/plain body is refused as 415 rather than handed to a route as a string.
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser (with its prototype-poisoning checks), after a depth check: deep nesting is a 400, not a 500.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      assertJsonDepth(body as string);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
 
   app.register(errorHandling);
   app.register(authentication, { db: deps.db, cacheMs: deps.authCacheMs, cacheMaxEntries: deps.authCacheMaxEntries });
+  app.register(helmet);
+  // After authentication (its onRequest hook runs first), so a request is counted against its API key.
+  app.register(rateLimit, {
+    max: deps.config.api.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => (request.caller ? `key:${request.caller.keyId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, 'rate_limited', `too many requests; retry after ${Math.ceil(context.ttl / 1000)} s`),
+  });
   app.register(swagger, {
     openapi: {
       info: {
         title: 'Order and inventory engine',
-        description: 'Orders, stock, warehouse work and carrier webhooks. Errors are `{ code, message, details? }`.',
+        description: 'Orders, stock, warehouse work and carrier webhooks. Errors are `{ code, message, details?, requestId }`.',
         version: '1',
       },
       components: {
@@ -43,7 +70,8 @@ export function buildApp(deps: ApiDeps) {
       security: [{ bearer: [] }, { apiKey: [] }],
     },
   });
-  app.register(swaggerUi, { routePrefix: '/docs' });
+  // The docs are served only when configured (API_DOCS_PUBLIC); otherwise /docs is 404.
+  if (deps.config.api.docsPublic) app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   const routeDeps: RouteDeps = {
     db: deps.db,

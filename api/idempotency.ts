@@ -176,7 +176,7 @@ export async function idempotently<T>(
     result = await run();
   } catch (error) {
     if (error instanceof ApiError && error.statusCode >= 400 && error.statusCode < 500) {
-      await store({ statusCode: error.statusCode, body: errorBody(error), resourceId: null });
+      await store({ statusCode: error.statusCode, body: errorBody(error, request.id), resourceId: null });
     }
     throw error;
   }

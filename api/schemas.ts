@@ -31,6 +31,9 @@ export const ErrorBody = Type.Object({
   code: Type.String({ description: 'Machine-readable error code, e.g. unknown_sku' }),
   message: Type.String(),
   details: Type.Optional(Type.Unknown()),
+  requestId: Type.Optional(
+    Type.String({ description: 'The id of this request (also the x-request-id header); the server log has the details under it' }),
+  ),
 });
 export type ErrorBody = Static<typeof ErrorBody>;
 export const errorResponses = { '4xx': ErrorBody, '5xx': ErrorBody };
@@ -374,7 +377,7 @@ export const Product = Type.Object({
   name: Type.String(),
   upc: Type.String(),
   unitPriceCents: Type.Integer(),
-  unitCostCents: Type.Integer(),
+  unitCostCents: Type.Optional(Type.Integer({ description: 'Omitted for client keys: clients never see unit cost.' })),
   weightGrams: Type.Integer(),
   lengthMm: Nullable(Type.Integer()),
   widthMm: Nullable(Type.Integer()),
@@ -398,6 +401,8 @@ export const Location = Type.Object({
   active: Type.Boolean(),
   bins: Type.Array(Type.String()),
 });
+export const LocationPage = Page(Location);
+export const LocationsQuery = Type.Object({ limit: Limit, cursor: CursorParam }, { additionalProperties: false });
 
 // ---------- Inventory ----------
 
@@ -489,4 +494,8 @@ export const WebhookResult = Type.Object({
 export const HealthStatus = Type.Object({
   status: Type.Literal('ok'),
   checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+export const HealthDetails = Type.Object({
+  status: OneOf(['ok', 'failed'] as const),
+  checks: Type.Record(Type.String(), Type.Object({ status: OneOf(['ok', 'failed'] as const), error: Type.Optional(Type.String()) })),
 });

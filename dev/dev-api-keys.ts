@@ -21,7 +21,9 @@ export async function ensureDevApiKeys(db: Knex, file: string): Promise<DevApiKe
     if (candidate && (await isActive(db, candidate))) {
       keys.push(candidate);
     } else {
-      const { id, key } = await createApiKey(db, `development ${role} key (npm start)`, role);
+      const { id, key } = await createApiKey(db, `development ${role} key (npm start)`, role, {
+        channels: ['web', 'marketplace'],
+      });
       keys.push({ role, id, key });
     }
   }

@@ -1,4 +1,7 @@
 
+import { payloadKeysFrom, type PayloadKeys } from './payload-codec';
+import { assertProductionSecrets, isProduction } from './production';
+
 /**
  * Every setting the engine reads from the environment, in one place.
  * The README's "Environment variables" table mirrors this file.
@@ -12,9 +15,14 @@ export interface Config {
     /** Temporal Cloud / mTLS: client certificate and key paths, or an API key. */
     tlsCertPath?: string;
     tlsKeyPath?: string;
+    /** A custom CA (TEMPORAL_TLS_CA_PATH) and server name (TEMPORAL_TLS_SERVER_NAME) for TLS. */
+    tlsCaPath?: string;
+    tlsServerName?: string;
     apiKey?: string;
     /** A workflow bundle built ahead (bundleWorkflowCode); without it the worker bundles at start-up. */
     workflowBundlePath?: string;
+    /** Payload encryption keys (TEMPORAL_PAYLOAD_KEY*); without them payloads are plaintext. */
+    payloadKeys?: PayloadKeys;
   };
   api: {
     host: string;
@@ -24,6 +32,19 @@ export interface Config {
     idempotencyRetentionHours: number;
     /** Connections in the API's database pool. */
     dbPoolSize: number;
+    /** Whole-request and idle-connection timeouts of the HTTP server. */
+    requestTimeoutMs: number;
+    connectionTimeoutMs: number;
+    /** Receipt lines above this quantity need the ops role. */
+    receiptMaxLineQuantityWithoutOps: number;
+    /** Requests per minute per API key (per address without one), in memory per API process. */
+    rateLimitPerMinute: number;
+    /** Requests per minute per source address on the carrier webhook route. */
+    webhookRateLimitPerMinute: number;
+    /** The carrier webhook route's own body limit. */
+    webhookBodyLimitBytes: number;
+    /** Serve the OpenAPI docs at /docs without a key; off, /docs is 404. */
+    docsPublic: boolean;
   };
   carrier: {
     /** Which carrier the worker talks to; worker/collaborators.ts knows the supported names. */
@@ -33,6 +54,10 @@ export interface Config {
     /** Secret per carrier name for webhook signatures, from CARRIER_WEBHOOK_SECRET_<NAME>. */
     webhookSecrets: Record<string, string>;
     webhookToleranceSeconds: number;
+    /** Failed webhook attempts (metadata only) are deleted after this many hours. */
+    webhookFailureRetentionHours: number;
+    /** Verified events for a tracking number no shipment has yet are picked up by its label this long. */
+    webhookUnmatchedTtlMinutes: number;
   };
   payments: {
     /** Which payment gateway the worker uses; worker/collaborators.ts knows the supported names. */
@@ -51,12 +76,20 @@ export interface Config {
     lostResolution: 'refund' | 'replace';
     /** Backordered orders without their own deadline wait this many hours for stock. */
     backorderWaitHours: number;
+    /** A backorder deadline may lie at most this many days ahead. */
+    backorderMaxDays: number;
   };
 }
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/oms';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = buildConfig(env);
+  if (isProduction(env)) assertProductionSecrets(config, env);
+  return config;
+}
+
+function buildConfig(env: NodeJS.ProcessEnv): Config {
   return {
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     temporal: {
@@ -65,8 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'oms',
       tlsCertPath: env.TEMPORAL_TLS_CERT_PATH || undefined,
       tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH || undefined,
+      tlsCaPath: env.TEMPORAL_TLS_CA_PATH || undefined,
+      tlsServerName: env.TEMPORAL_TLS_SERVER_NAME || undefined,
       apiKey: env.TEMPORAL_API_KEY || undefined,
       workflowBundlePath: env.TEMPORAL_WORKFLOW_BUNDLE || undefined,
+      payloadKeys: payloadKeysFrom(env),
     },
     api: {
       host: env.API_HOST || '0.0.0.0',
@@ -74,13 +110,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: intFrom(env, 'API_BODY_LIMIT_BYTES', 1024 * 1024),
       idempotencyRetentionHours: intFrom(env, 'IDEMPOTENCY_KEY_RETENTION_HOURS', 24),
       dbPoolSize: positiveIntFrom(env, 'API_DB_POOL_SIZE', 10),
+      requestTimeoutMs: positiveIntFrom(env, 'API_REQUEST_TIMEOUT_MS', 30_000),
+      connectionTimeoutMs: positiveIntFrom(env, 'API_CONNECTION_TIMEOUT_MS', 60_000),
+      receiptMaxLineQuantityWithoutOps: positiveIntFrom(env, 'RECEIPT_MAX_LINE_QUANTITY_WITHOUT_OPS', 10_000),
+      rateLimitPerMinute: positiveIntFrom(env, 'API_RATE_LIMIT_PER_MINUTE', 600),
+      webhookRateLimitPerMinute: positiveIntFrom(env, 'WEBHOOK_RATE_LIMIT_PER_MINUTE', 1200),
+      webhookBodyLimitBytes: positiveIntFrom(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024),
+      docsPublic: booleanFrom(env, 'API_DOCS_PUBLIC', env.NODE_ENV !== 'production'),
     },
     carrier: {
       name: env.CARRIER?.trim() || 'sandbox',
       sandboxUrl: env.CARRIER_SANDBOX_URL || 'http://127.0.0.1:3100',
-      sandboxApiKey: env.CARRIER_SANDBOX_API_KEY || 'sandbox-carrier-dev-key',
+      sandboxApiKey: env.CARRIER_SANDBOX_API_KEY || (isProduction(env) ? '' : 'sandbox-carrier-dev-key'),
       webhookSecrets: webhookSecretsFrom(env),
       webhookToleranceSeconds: intFrom(env, 'CARRIER_WEBHOOK_TOLERANCE_SECONDS', 300),
+      webhookFailureRetentionHours: intFrom(env, 'WEBHOOK_FAILURE_RETENTION_HOURS', 72),
+      webhookUnmatchedTtlMinutes: positiveIntFrom(env, 'WEBHOOK_UNMATCHED_TTL_MINUTES', 60),
     },
     payments: {
       gateway: env.PAYMENT_GATEWAY?.trim() || 'sandbox',
@@ -93,13 +138,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lostAfterHours: intFrom(env, 'LOST_AFTER_HOURS', 240),
       lostResolution: oneOf(env, 'LOST_PARCEL_RESOLUTION', ['refund', 'replace'] as const, 'refund'),
       backorderWaitHours: intFrom(env, 'BACKORDER_WAIT_HOURS', 14 * 24),
+      backorderMaxDays: positiveIntFrom(env, 'BACKORDER_MAX_DAYS', 90),
     },
   };
 }
 
-/** CARRIER_WEBHOOK_SECRET_SANDBOX=abc gives { sandbox: 'abc' }; the sandbox has a development default. */
+/**
+ * CARRIER_WEBHOOK_SECRET_SANDBOX=abc gives { sandbox: 'abc' }: a carrier's secret is registered
+ * only when configured, except that outside production the sandbox has a development default.
+ */
 function webhookSecretsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
-  const secrets: Record<string, string> = { sandbox: 'sandbox-webhook-dev-secret' };
+  const secrets: Record<string, string> = isProduction(env) ? {} : { sandbox: 'sandbox-webhook-dev-secret' };
   for (const [name, value] of Object.entries(env)) {
     const match = /^CARRIER_WEBHOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
     if (match && value) secrets[match[1].toLowerCase()] = value;
@@ -122,6 +171,14 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
     throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
+}
+
+function booleanFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -4,23 +4,39 @@ import { NativeConnection } from '@temporalio/worker';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import type { Config } from './config';
+import { dataConverterFor } from './payload-codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 type TemporalConfig = Config['temporal'];
 
-function connectionOptions(config: TemporalConfig): ConnectionOptions & { apiKey?: string } {
-  const tls =
-    config.tlsCertPath && config.tlsKeyPath
-      ? { clientCertPair: { crt: fs.readFileSync(config.tlsCertPath), key: fs.readFileSync(config.tlsKeyPath) } }
-      : config.apiKey
-        ? true
-        : undefined;
-  return { address: config.address, tls, apiKey: config.apiKey };
+/**
+ * TLS is on with a client certificate pair (mTLS) or an API key. A half-configured setting (a
+ * certificate without its key, or a CA / server name without TLS) is a start-up error, never a
+ * silent plaintext connection.
+ */
+export function connectionOptions(config: TemporalConfig): ConnectionOptions & { apiKey?: string } {
+  if (Boolean(config.tlsCertPath) !== Boolean(config.tlsKeyPath)) {
+    throw new Error('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  }
+  const tlsOn = Boolean(config.tlsCertPath) || Boolean(config.apiKey);
+  if (!tlsOn && (config.tlsCaPath || config.tlsServerName)) {
+    throw new Error(
+      'TEMPORAL_TLS_CA_PATH / TEMPORAL_TLS_SERVER_NAME need TLS: set TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH, or TEMPORAL_API_KEY',
+    );
+  }
+  if (!tlsOn) return { address: config.address, tls: undefined, apiKey: config.apiKey };
+  const tls: Exclude<ConnectionOptions['tls'], boolean | null | undefined> = {};
+  if (config.tlsCertPath && config.tlsKeyPath) {
+    tls.clientCertPair = { crt: fs.readFileSync(config.tlsCertPath), key: fs.readFileSync(config.tlsKeyPath) };
+  }
+  if (config.tlsCaPath) tls.serverRootCACertificate = fs.readFileSync(config.tlsCaPath);
+  if (config.tlsServerName) tls.serverNameOverride = config.tlsServerName;
+  return { address: config.address, tls: Object.keys(tls).length > 0 ? tls : true, apiKey: config.apiKey };
 }
 
 export async function connectClient(config: TemporalConfig): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter: dataConverterFor(config.payloadKeys) });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {

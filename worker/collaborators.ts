@@ -31,7 +31,15 @@ export function createCarrier(config: Config): CarrierAdapter {
   return pick(CARRIERS, 'CARRIER', config.carrier.name)(config);
 }
 
-export function createGateway(config: Config, db: Db): PaymentGateway {
+/** Gateways that approve any well-formed token: never allowed when NODE_ENV=production. */
+const TEST_ONLY_GATEWAYS = new Set(['sandbox']);
+
+export function createGateway(config: Config, db: Db, env: NodeJS.ProcessEnv = process.env): PaymentGateway {
+  if (env.NODE_ENV === 'production' && TEST_ONLY_GATEWAYS.has(config.payments.gateway)) {
+    throw new Error(
+      `PAYMENT_GATEWAY "${config.payments.gateway}" approves any tok_* token and is refused when NODE_ENV=production; configure a real gateway`,
+    );
+  }
   return pick(GATEWAYS, 'PAYMENT_GATEWAY', config.payments.gateway)(config, db);
 }
 

@@ -16,6 +16,8 @@ export interface WorkerOptions {
    * Most activities hold a database connection, so size the worker's pool to match.
    */
   maxConcurrentActivityTaskExecutions?: number;
+  /** The payload codec (infra/payload-codec.ts dataConverterFor); without it payloads are plaintext. */
+  dataConverter?: TemporalWorkerOptions['dataConverter'];
 }
 
 /** One worker runs every workflow and activity of the engine on one task queue. */
@@ -35,5 +37,6 @@ export function temporalWorkerOptions(options: WorkerOptions): TemporalWorkerOpt
       : { workflowsPath: require.resolve('../workflows') }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_ACTIVITY_SLOTS,
     maxConcurrentWorkflowTaskExecutions: 200,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { createActivities } from '../activities';
 import { loadConfig } from '../infra/config';
 import { startSweeping } from '../infra/schedules';
+import { dataConverterFor } from '../infra/payload-codec';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal';
 import { createCarrier, createGateway, createWorkerDb } from './collaborators';
 import { createWorker } from './create-worker';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     activities,
     workflowBundlePath: config.temporal.workflowBundlePath,
     maxConcurrentActivityTaskExecutions: config.worker.activitySlots,
+    dataConverter: dataConverterFor(config.temporal.payloadKeys),
   });
 
   await startSweeping(temporal, config.temporal.taskQueue);

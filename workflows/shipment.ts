@@ -45,6 +45,8 @@ const external = proxyActivities<Activities>(externalServiceActivity);
 
 /** The share is captured before the parcel leaves, so a declined capture keeps the goods in the building. */
 const CAPTURE_BEFORE_SHIPPING = 'capture-before-shipping';
+/** Patch: followCarrier checks continue-as-new also after an inbox that changed nothing. */
+const CONTINUE_AS_NEW_ON_NO_OP_PATCH = 'continue-as-new-on-no-op-inbox';
 
 /** Everything the shipment knows; plain data so it survives continue-as-new. */
 interface ShipmentState extends TrackingState {
@@ -223,13 +225,21 @@ async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<vo
       next = decision.next;
       applied.push(event);
     }
-    if (applied.length === 0) continue;
-    await db.recordTrackingEvents({ shipmentId: input.shipmentId, orderId: input.orderId, events: applied, status: next.status });
-    s.progress = next.progress;
-    s.appliedEventIds = next.appliedEventIds;
-    await moveTo(input, s, next.status);
+    if (applied.length > 0) {
+      await db.recordTrackingEvents({ shipmentId: input.shipmentId, orderId: input.orderId, events: applied, status: next.status });
+      s.progress = next.progress;
+      s.appliedEventIds = next.appliedEventIds;
+      await moveTo(input, s, next.status);
+    }
 
-    if (workflowInfo().continueAsNewSuggested && next.status !== 'DELIVERED' && !s.lost) {
+    // Checked on every pass, also when the inbox changed nothing, so a flood of no-op events cannot
+    // grow the history to its limit. Histories recorded before this check never continued on a no-op pass.
+    if (
+      workflowInfo().continueAsNewSuggested &&
+      next.status !== 'DELIVERED' &&
+      !s.lost &&
+      (applied.length > 0 || patched(CONTINUE_AS_NEW_ON_NO_OP_PATCH))
+    ) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof shipmentWorkflow>(input, s);
     }

@@ -4,6 +4,9 @@ import { ApiError } from '../api-error';
 import { type IdempotencyScope, requestHash, storedAnswer, storeAnswer } from '../idempotency';
 import type { ReceiptBody } from '../schemas';
 
+/** The largest value of a Postgres integer column such as inventory_levels.on_hand. */
+const INT4_MAX = 2_147_483_647;
+
 export interface WrittenReceipt {
   receiptId: string;
   replayed: boolean;
@@ -85,6 +88,20 @@ async function validateReceipt(db: Knex, body: ReceiptBody): Promise<void> {
   const known = new Set((await db('products').whereIn('sku', skus).pluck('sku')) as string[]);
   const unknown = skus.filter((sku) => !known.has(sku));
   if (unknown.length > 0) throw new ApiError(422, 'unknown_sku', `unknown sku: ${unknown.join(', ')}`, { skus: unknown });
+
+  // on_hand is an int4: refuse a receipt that would push it past the maximum, before the write.
+  const onHand = new Map(
+    ((await db('inventory_levels').where({ location_id: body.locationId }).whereIn('sku', skus).select('sku', 'on_hand')) as {
+      sku: string;
+      on_hand: number;
+    }[]).map((row) => [row.sku, Number(row.on_hand)]),
+  );
+  const tooLarge = body.lines.filter((line) => (onHand.get(line.sku) ?? 0) + line.quantity > INT4_MAX);
+  if (tooLarge.length > 0) {
+    throw new ApiError(422, 'quantity_too_large', `on hand would exceed ${INT4_MAX} for sku ${tooLarge.map((l) => l.sku).join(', ')}`, {
+      skus: tooLarge.map((line) => line.sku),
+    });
+  }
 
   const wanted = [...new Set(body.lines.flatMap((line) => (line.bin ? [line.bin] : [])))];
   const bins = new Set(

@@ -39,6 +39,10 @@ export interface OrderFilters {
   status?: string;
   customerId?: string;
   channel?: string;
+  /** The caller's scope: only these channels' orders (a client key's channels). */
+  channelIn?: readonly string[] | null;
+  /** The caller's scope: only this customer's orders (a customer-bound client key). */
+  scopeCustomerId?: string | null;
   createdFrom?: string;
   createdTo?: string;
   limit?: number;
@@ -58,6 +62,8 @@ export async function listOrders(db: Knex, filters: OrderFilters): Promise<{ dat
   if (filters.status) query.where('status', filters.status);
   if (filters.customerId) query.where('customer_id', filters.customerId);
   if (filters.channel) query.where('channel', filters.channel);
+  if (filters.channelIn) query.whereIn('channel', [...filters.channelIn]);
+  if (filters.scopeCustomerId) query.where('customer_id', filters.scopeCustomerId);
   if (filters.createdFrom) query.where('created_at', '>=', filters.createdFrom);
   if (filters.createdTo) query.where('created_at', '<', filters.createdTo);
   if (filters.cursor) {

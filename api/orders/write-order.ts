@@ -73,6 +73,12 @@ async function priceOrder(db: Knex, config: Config, body: CreateOrderBody) {
   if (requestedDeadline && Date.parse(requestedDeadline) <= now) {
     throw new ApiError(422, 'invalid_deadline', `backorder deadline ${requestedDeadline} is in the past`);
   }
+  const maxDays = config.fulfillment.backorderMaxDays;
+  if (requestedDeadline && Date.parse(requestedDeadline) > now + maxDays * 86_400_000) {
+    throw new ApiError(422, 'invalid_deadline', `backorder deadline ${requestedDeadline} is more than ${maxDays} days ahead`, {
+      maxDays,
+    });
+  }
   const deadline = requestedDeadline
     ? new Date(requestedDeadline)
     : new Date(now + config.fulfillment.backorderWaitHours * 3_600_000);

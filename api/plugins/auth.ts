@@ -1,19 +1,51 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { hashApiKey, type Role } from '../../infra/api-keys';
-import { type Access, accessFor } from '../access';
+import { type Access, accessFor, type Scope, scopeFor } from '../access';
 import { ApiError } from '../api-error';
 import { unencapsulated } from './unencapsulated';
 
-/** Who is calling: the id and role of the API key the request carries. */
+/** Who is calling: the id, role and scope of the API key the request carries. */
 export interface Caller {
   keyId: string;
   role: Role;
+  /** A client key's channels; null when the key is not bound to channels (ops, warehouse). */
+  channels: readonly string[] | null;
+  /** A warehouse key's locations; null when not bound. */
+  locationIds: readonly string[] | null;
+  /** When set, a client key sees only this customer's orders. */
+  customerId: string | null;
+  /** Whether this key may see (and create) orders of `channel`: always for ops and unbound keys. */
+  canSeeChannel(channel: string): boolean;
+  /** Whether this key may see an order: its channel is held and, for a customer-bound key, it is the customer's. */
+  canSeeOrder(order: { channel: string; customerId: string }): boolean;
+}
+
+export function callerOf(row: {
+  id: string;
+  role: Role;
+  channels?: string[] | null;
+  location_ids?: string[] | null;
+  customer_id?: string | null;
+}): Caller {
+  const channels = row.role === 'ops' ? null : (row.channels ?? null);
+  const customerId = row.role === 'ops' ? null : (row.customer_id ?? null);
+  const canSeeChannel = (channel: string) => channels === null || channels.includes(channel);
+  return {
+    keyId: row.id,
+    role: row.role,
+    channels,
+    locationIds: row.role === 'ops' ? null : (row.location_ids ?? null),
+    customerId,
+    canSeeChannel,
+    canSeeOrder: (order) => canSeeChannel(order.channel) && (customerId === null || order.customerId === customerId),
+  };
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    scope?: Scope;
   }
   interface FastifyRequest {
     /** Set on every route that takes an API key, once the key has been checked; null elsewhere. */
@@ -28,6 +60,8 @@ export interface AuthOptions {
   db: Knex;
   /** How long a valid key's lookup is reused; a revoked key keeps working at most this long. */
   cacheMs?: number;
+  /** last_used_at is written at most once per this long per key (no write per request). */
+  lastUsedEveryMs?: number;
   /** Most keys remembered at once; the oldest lookup is dropped first. */
   cacheMaxEntries?: number;
 }
@@ -49,7 +83,9 @@ export const authentication: FastifyPluginCallback<AuthOptions> = unencapsulated
     for (const method of methods) {
       const access = accessFor(method, route.url);
       if (!access) throw new Error(`${method} ${route.url} has no entry in ROUTE_ACCESS`);
-      route.config = { ...route.config, access };
+      const scope = scopeFor(method, route.url);
+      if (!scope) throw new Error(`${method} ${route.url} has no entry in ROUTE_SCOPE`);
+      route.config = { ...route.config, access, scope };
     }
   });
 
@@ -75,28 +111,50 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 /**
  * Key lookups, each valid key's remembered for `cacheMs` (keyed by the key's hash, so no plaintext
- * key is kept). Unknown and revoked keys are not remembered: a key created a moment ago works at once.
+ * key is kept). Unknown, revoked and expired keys are not remembered: a key created a moment ago works
+ * at once, and a remembered key is dropped when it expires. Records last_used_at at most once a minute.
  */
 function cachedLookup(options: AuthOptions): (key: string) => Promise<Caller | undefined> {
   const { db } = options;
   const ttlMs = options.cacheMs ?? DEFAULT_AUTH_CACHE_MS;
   const maxEntries = Math.max(1, options.cacheMaxEntries ?? DEFAULT_AUTH_CACHE_MAX_ENTRIES);
   const cache = new Map<string, { caller: Caller; until: number }>();
+  const lastUsedEveryMs = options.lastUsedEveryMs ?? 60_000;
+  const lastUsedWritten = new Map<string, number>();
+  const touch = (keyId: string, now: number) => {
+    if ((lastUsedWritten.get(keyId) ?? -Infinity) > now - lastUsedEveryMs) return;
+    if (lastUsedWritten.size >= maxEntries) lastUsedWritten.clear();
+    lastUsedWritten.set(keyId, now);
+    // Not awaited: bookkeeping must not slow or fail the request.
+    db('api_keys')
+      .where({ id: keyId })
+      .update({ last_used_at: db.fn.now() })
+      .catch(() => lastUsedWritten.delete(keyId));
+  };
 
   return async (key) => {
     const hash = hashApiKey(key);
     const now = Date.now();
     const cached = cache.get(hash);
-    if (cached && cached.until > now) return cached.caller;
+    if (cached && cached.until > now) {
+      touch(cached.caller.keyId, now);
+      return cached.caller;
+    }
     if (cached) cache.delete(hash);
 
-    const row = await db('api_keys').where({ key_hash: hash }).whereNull('revoked_at').first('id', 'role');
+    const row = await db('api_keys')
+      .where({ key_hash: hash })
+      .whereNull('revoked_at')
+      .where((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
+      .first('id', 'role', 'channels', 'location_ids', 'customer_id', 'expires_at');
     if (!row) return undefined;
-    const caller: Caller = { keyId: row.id, role: row.role };
+    const caller = callerOf(row);
+    touch(caller.keyId, now);
     if (ttlMs > 0) {
+      const expiresAt = row.expires_at ? new Date(row.expires_at).getTime() : Infinity;
       // Map iteration is insertion order: the first entry is the oldest lookup.
       while (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(hash, { caller, until: now + ttlMs });
+      cache.set(hash, { caller, until: Math.min(now + ttlMs, expiresAt) });
     }
     return caller;
   };

@@ -26,13 +26,16 @@ export function toApiError(error: unknown): ApiError {
   if (known) return new ApiError(known.statusCode, known.code, fastifyError.message ?? known.code);
   if (isPostgresDataException(error)) {
     // The schemas keep values in range; this catches what only Postgres can judge (e.g. an unpaired surrogate).
-    return new ApiError(400, 'validation_error', `a value could not be stored: ${(error as Error).message}`);
+    // The driver's message stays in the log (under the request id), never in the answer.
+    return new ApiError(400, 'validation_error', 'a value could not be stored');
   }
   const temporal = apiErrorFromTemporal(error);
   if (temporal) return temporal;
   const statusCode = fastifyError.statusCode;
   if (statusCode && statusCode >= 400 && statusCode < 500) {
-    return new ApiError(statusCode, 'bad_request', fastifyError.message ?? 'bad request');
+    // Fastify's own 4xx messages are about the request; anything else gets a generic message.
+    const message = fastifyError.code?.startsWith('FST_') ? (fastifyError.message ?? 'bad request') : 'bad request';
+    return new ApiError(statusCode, 'bad_request', message);
   }
   return new ApiError(500, 'internal_error', 'internal error');
 }
@@ -45,14 +48,24 @@ function isPostgresDataException(error: unknown): boolean {
 
 /** One error shape for every route, including unknown routes; unexpected errors are logged with their stack. */
 export const errorHandling: FastifyPluginCallback = unencapsulated((app, _options, done) => {
+  // Every answer names its request, so a client's report can be matched to the log.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
-    else if (apiError.statusCode >= 500) request.log.warn({ err: error }, apiError.message);
-    return reply.status(apiError.statusCode).send(errorBody(apiError));
+    if (apiError.code === 'internal_error') request.log.error({ err: error, requestId: request.id }, 'request failed');
+    else if (apiError.statusCode >= 500 || !(error instanceof ApiError)) {
+      request.log.warn({ err: error, requestId: request.id }, apiError.message);
+    }
+    return reply.status(apiError.statusCode).send(errorBody(apiError, request.id));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` }),
+    reply.status(404).send({
+      code: 'not_found',
+      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      requestId: request.id,
+    }),
   );
   done();
 });

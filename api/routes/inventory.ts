@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { startWakeBackorders } from '../../infra/workflow-starters';
+import { ApiError } from '../api-error';
 import { decodeCursor, encodeCursor, isPositiveInteger } from '../cursor';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
 import { REPLAYED_HEADER, scopeOfRequest } from '../idempotency';
@@ -78,6 +79,14 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
+      const maxWithoutOps = config.api.receiptMaxLineQuantityWithoutOps;
+      const large = request.body.lines.filter((line) => line.quantity > maxWithoutOps);
+      if (large.length > 0 && request.caller?.role !== 'ops') {
+        throw new ApiError(403, 'quantity_needs_ops', `a receipt line above ${maxWithoutOps} units needs the ops role`, {
+          skus: large.map((line) => line.sku),
+          maxWithoutOps,
+        });
+      }
       const scope = scopeOfRequest(request, config.api.idempotencyRetentionHours);
       const { receiptId, replayed } = await writeReceipt(db, request.body, scope);
       await startAfterCommit(request.log, () =>

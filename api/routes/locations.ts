@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
 import type { RouteDeps } from '../deps';
-import { errorResponses, Location } from '../schemas';
+import { errorResponses, LocationPage, LocationsQuery } from '../schemas';
+
+const isInteger = (part: unknown): part is number => typeof part === 'number' && Number.isSafeInteger(part);
 
 export const locationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db }) => {
   app.get(
@@ -9,25 +11,40 @@ export const locationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     {
       schema: {
         tags: ['locations'],
-        summary: 'Warehouses and stores in allocation priority order, with their bins',
-        response: { 200: Type.Array(Location), ...errorResponses },
+        summary: 'Warehouses and stores in allocation priority order, with their bins; paged',
+        querystring: LocationsQuery,
+        response: { 200: LocationPage, ...errorResponses },
       },
     },
-    async () => {
-      const [locations, bins] = await Promise.all([
-        db('locations').orderBy(['priority', 'id']),
-        db('bins').orderBy(['location_id', 'code']),
-      ]);
-      return locations.map((location) => ({
-        id: location.id,
-        name: location.name,
-        kind: location.kind,
-        fulfillmentMode: location.fulfillment_mode,
-        priority: location.priority,
-        address: location.address,
-        active: location.active,
-        bins: bins.filter((bin) => bin.location_id === location.id).map((bin) => bin.code),
-      }));
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const query = db('locations').orderBy(['priority', 'id']).limit(limit + 1);
+      if (request.query.cursor) {
+        const [priority, id] = decodeCursor<[number, string]>(request.query.cursor, [isInteger, isKeyText]);
+        query.whereRaw('(priority, id) > (?, ?)', [priority, id]);
+      }
+      const rows = await query;
+      const locations = rows.slice(0, limit);
+      const bins = await db('bins')
+        .whereIn(
+          'location_id',
+          locations.map((location) => location.id),
+        )
+        .orderBy(['location_id', 'code']);
+      const last = locations[locations.length - 1];
+      return {
+        data: locations.map((location) => ({
+          id: location.id,
+          name: location.name,
+          kind: location.kind,
+          fulfillmentMode: location.fulfillment_mode,
+          priority: location.priority,
+          address: location.address,
+          active: location.active,
+          bins: bins.filter((bin) => bin.location_id === location.id).map((bin) => bin.code),
+        })),
+        nextCursor: rows.length > limit ? encodeCursor([last.priority, last.id]) : null,
+      };
     },
   );
 };

@@ -40,6 +40,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       },
     },
     async (request, reply) => {
+      const caller = request.caller;
+      if (caller && !caller.canSeeChannel(request.body.channel)) {
+        throw new ApiError(422, 'channel_not_allowed', `this API key may not place orders on channel ${request.body.channel}`);
+      }
+      if (caller?.customerId && request.body.customerId !== caller.customerId) {
+        throw new ApiError(422, 'customer_not_allowed', `this API key may only place orders for customer ${caller.customerId}`);
+      }
       const scope = scopeOfRequest(request, retentionHours);
       const { orderId, replayed } = await writeOrder(db, config, request.body, scope);
       // A replay starts the workflow too: the first attempt may have died right after its commit.
@@ -55,11 +62,17 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       schema: {
         tags: ['orders'],
         summary: 'List orders, newest first',
+        description: "A client key sees only its channels' orders (and only its customer's, when the key is bound to one).",
         querystring: ListOrdersQuery,
         response: { 200: OrderPage, ...errorResponses },
       },
     },
-    async (request) => listOrders(db, request.query),
+    async (request) =>
+      listOrders(db, {
+        ...request.query,
+        channelIn: request.caller?.channels ?? null,
+        scopeCustomerId: request.caller?.customerId ?? null,
+      }),
   );
 
   app.get(
@@ -75,6 +88,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     },
     async (request) => {
       const order = await mustLoadOrder(request.params.id);
+      // Another channel's (or customer's) order does not exist for this key: 404, never 403.
+      if (request.caller && !request.caller.canSeeOrder(order)) throw orderNotFound(order.id);
       if (!request.query.live) return order;
       const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
       const live = await queryOrExplain(() => within(deps, timeouts.queryMs, () => handle.query(orderStatusQuery)));
@@ -96,8 +111,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     },
     async (request, reply) =>
       idempotently(db, request, reply, retentionHours, async () => {
-        const order = await db('orders').where({ id: request.params.id }).first('id', 'workflow_started_at');
+        const order = await db('orders')
+          .where({ id: request.params.id })
+          .first('id', 'workflow_started_at', 'channel', 'customer_id');
         if (!order) throw orderNotFound(request.params.id);
+        if (request.caller && !request.caller.canSeeOrder({ channel: order.channel, customerId: order.customer_id })) {
+          throw orderNotFound(request.params.id);
+        }
         if (!order.workflow_started_at) await startWorkflow(order.id);
         const handle = temporal.workflow.getHandle(orderWorkflowId(order.id));
         return callWorkflow(

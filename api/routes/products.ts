@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { breachOfEveryCarrier, describeBreach, type ParcelLimits, type ParcelSize } from '../../domain/packing';
 import { isValidUpcA } from '../../domain/upc';
 import { ApiError } from '../api-error';
+import type { Caller } from '../plugins/auth';
 import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
 import type { RouteDeps } from '../deps';
 import { isUniqueViolation } from '../../db/errors';
@@ -118,7 +119,10 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       if (cursor) query.where('sku', '>', decodeCursor<[string]>(cursor, [isKeyText])[0]);
       const rows = await query;
       const page = rows.slice(0, limit).map(productFromRow);
-      return { data: page, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].sku]) : null };
+      return {
+        data: page.map((product) => forCaller(product, request.caller)),
+        nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].sku]) : null,
+      };
     },
   );
 
@@ -127,7 +131,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     {
       schema: { tags: ['products'], summary: 'A product by sku', params: SkuParams, response: { 200: Product, ...errorResponses } },
     },
-    async (request) => mustFindProduct(db, request.params.sku),
+    async (request) => forCaller(await mustFindProduct(db, request.params.sku), request.caller),
   );
 
   app.get(
@@ -143,7 +147,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     async (request) => {
       const row = await db('products').where({ upc: request.params.upc }).first();
       if (!row) throw new ApiError(404, 'product_not_found', `no product with upc ${request.params.upc}`);
-      return productFromRow(row);
+      return forCaller(productFromRow(row), request.caller);
     },
   );
 };
@@ -215,6 +219,13 @@ async function mustFindProduct(db: Knex, sku: string): Promise<Product> {
   const product = await findProduct(db, sku);
   if (!product) throw productNotFound(sku);
   return product;
+}
+
+/** Clients never see unit cost. */
+function forCaller(product: Product, caller: Caller | null): Product {
+  if (caller?.role !== 'client') return product;
+  const { unitCostCents: _cost, ...visible } = product;
+  return visible;
 }
 
 function productNotFound(sku: string): ApiError {

@@ -1,11 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { CarrierEvent } from '../../domain/types';
+import { isWithCarrier } from '../../domain/status';
+import { applyCarrierEvent } from '../../domain/tracking';
+import type { CarrierEvent, ShipmentStatus } from '../../domain/types';
+import { recordWebhookFailure, type WebhookFailureReason } from '../../db/webhook-failures';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { carrierEventSignal, shipmentWorkflowId } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
 import { type RouteDeps, within } from '../deps';
+import { jsonDepth, MAX_JSON_DEPTH } from '../json-depth';
 import { CarrierEventBody, CarrierHeaders, CarrierParams, errorResponses, WebhookResult } from '../schemas';
 
 declare module 'fastify' {
@@ -35,12 +40,17 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
     request.rawBody = body as Buffer;
     done(null, parseJson(request.rawBody));
   });
+  const failed = (request: FastifyRequest, carrier: string, reason: WebhookFailureReason) =>
+    recordWebhookFailure(db, { carrier, sourceAddress: request.ip, reason, body: request.rawBody });
 
   app.post(
     '/v1/webhooks/carriers/:carrier',
     {
       // Validation results wait for the handler, which checks the signature first.
       attachValidation: true,
+      // Its own limits: tracking events are small, and carriers are limited per source address.
+      bodyLimit: config.api.webhookBodyLimitBytes,
+      config: { rateLimit: { max: config.api.webhookRateLimitPerMinute, keyGenerator: (request: FastifyRequest) => `webhook:${request.ip}` } },
       schema: {
         tags: ['webhooks'],
         summary: 'A tracking event from a carrier, signed with its webhook secret',
@@ -54,7 +64,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
     async (request, reply) => {
       const { carrier } = request.params;
       const secret = Object.hasOwn(config.carrier.webhookSecrets, carrier) ? config.carrier.webhookSecrets[carrier] : undefined;
-      if (!secret) throw new ApiError(404, 'unknown_carrier', `no webhook secret is configured for carrier ${carrier}`);
+      if (!secret) {
+        await failed(request, carrier, 'unknown_carrier');
+        throw new ApiError(404, 'unknown_carrier', `no webhook secret is configured for carrier ${carrier}`);
+      }
 
       const payload: unknown = request.body;
       const check = verifyWebhook({
@@ -66,12 +79,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
         toleranceSeconds: config.carrier.webhookToleranceSeconds,
       });
       if (!check.valid) {
-        await db('webhook_events').insert({
-          carrier,
-          event_id: eventIdOf(payload),
-          signature_valid: false,
-          payload: payload === undefined ? null : JSON.stringify(payload),
-        });
+        // Metadata only: an unverified body is never stored.
+        await failed(request, carrier, check.reason);
         const code = check.reason === 'bad_signature' ? 'invalid_signature' : check.reason;
         throw new ApiError(401, code, SIGNATURE_FAILURES[check.reason]);
       }
@@ -90,10 +99,15 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
       const stored = await storeVerifiedEvent(db, event, payload);
       if (stored.alreadySignalled) return { status: 'duplicate' as const };
 
-      const shipment = await db('shipments').where({ tracking_number: event.trackingNumber }).first();
+      // Bound to the carrier: an event signed with one carrier's secret never finds another carrier's parcel.
+      const shipment = await db('shipments').where({ carrier, tracking_number: event.trackingNumber }).first();
       if (!shipment) {
         // The label may not be recorded yet; the shipment's label step picks up unmatched events.
         return stored.duplicate ? { status: 'duplicate' as const } : reply.status(202).send({ status: 'unmatched' });
+      }
+      if (!canAdvance(shipment.status, event)) {
+        await db('webhook_events').where({ id: stored.id }).update({ shipment_id: shipment.id });
+        return { status: 'ignored' as const, reason: `a ${event.status} event cannot move shipment ${shipment.id} (${shipment.status})` };
       }
       const handle = temporal.workflow.getHandle(shipmentWorkflowId(shipment.order_id, shipment.shipment_no));
       try {
@@ -134,13 +148,30 @@ async function storeVerifiedEvent(
 
 function parseJson(raw: Buffer): unknown {
   try {
+    if (jsonDepth(raw.toString('utf8')) > MAX_JSON_DEPTH) return undefined;
     return JSON.parse(raw.toString('utf8'));
   } catch {
     return undefined;
   }
 }
 
-function eventIdOf(payload: unknown): string | null {
-  const id = (payload as { id?: unknown } | null | undefined)?.id;
-  return typeof id === 'string' && id.length <= 128 ? id : null;
+/**
+ * Whether an event could still move a shipment in this status (domain/tracking.ts decides for real
+ * in the workflow); events that cannot are not signalled, so they never grow its history.
+ */
+function canAdvance(status: ShipmentStatus, event: CarrierEvent): boolean {
+  if (!isWithCarrier(status) && status !== 'LABELLED') return true; // not yet shipped: the workflow decides
+  if (status === 'DELIVERED') return false;
+  if (event.status === 'exception') return true;
+  const state = { status, progress: PROGRESS_OF_STATUS[status] ?? -1, appliedEventIds: [] };
+  return applyCarrierEvent(state, event).apply;
 }
+
+/** The least progress (domain/tracking.ts) a shipment in each status with the carrier has made. */
+const PROGRESS_OF_STATUS: Partial<Record<ShipmentStatus, number>> = {
+  SHIPPED: -1,
+  LABELLED: -1,
+  IN_TRANSIT: 1,
+  EXCEPTION: -1,
+  OUT_FOR_DELIVERY: 3,
+};

@@ -3,6 +3,8 @@ import * as initial from './001_initial';
 import * as orderCore from './002_order_core';
 import * as idempotencyKeys from './003_idempotency_keys';
 import * as shipmentParcels from './004_shipment_parcels';
+import * as apiKeyScopes from './006_api_key_scopes';
+import * as webhookHardening from './007_webhook_hardening';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -15,6 +17,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_order_core': orderCore,
   '003_idempotency_keys': idempotencyKeys,
   '004_shipment_parcels': shipmentParcels,
+  '006_api_key_scopes': apiKeyScopes,
+  '007_webhook_hardening': webhookHardening,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

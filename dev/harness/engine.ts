@@ -95,7 +95,10 @@ export class Engine {
     config.carrier.sandboxUrl = carrierUrl;
 
     const engine = new Engine(options, database, temporal, config, app, carrier, apiUrl, carrierUrl);
-    for (const role of ROLES) engine.keys[role] = (await createApiKey(database.db, `${options.label} ${role}`, role)).key;
+    for (const role of ROLES) {
+      const scope = { channels: ['web', 'marketplace', 'pos'] };
+      engine.keys[role] = (await createApiKey(database.db, `${options.label} ${role}`, role, scope)).key;
+    }
     if (options.inProcessWorker ?? true) await engine.startWorker();
     return engine;
   }

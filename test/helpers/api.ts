@@ -12,6 +12,9 @@ import type { Knex } from 'knex';
 import { type App, buildApp } from '../../api/app';
 import { createDb } from '../../db/knex';
 import { createApiKey, type Role, ROLES } from '../../infra/api-keys';
+
+/** The helper's keys hold every channel the tests order through. */
+export const TEST_KEY_SCOPE = { channels: ['web', 'marketplace', 'pos'] };
 import { type Config, loadConfig } from '../../infra/config';
 import { connectClient } from '../../infra/temporal';
 import { expectInvariants } from './invariants';
@@ -71,7 +74,9 @@ export async function startApiTest(): Promise<ApiTest> {
   const request = await serve(app);
   const keys = {} as Record<Role, string>;
   const keyIds = {} as Record<Role, string>;
-  for (const role of ROLES) ({ key: keys[role], id: keyIds[role] } = await createApiKey(db, `${prefix} ${role}`, role));
+  for (const role of ROLES) {
+    ({ key: keys[role], id: keyIds[role] } = await createApiKey(db, `${prefix} ${role}`, role, TEST_KEY_SCOPE));
+  }
   return {
     app,
     request,

@@ -164,9 +164,20 @@ describe('reading the catalog', () => {
 describe('GET /v1/locations', () => {
   it('lists locations with fulfillment mode, priority and bins', async () => {
     await seedLocation(t.db, `${t.prefix}-LOC`, ['B-02', 'A-01']);
-    const res = await t.request({ url: '/v1/locations', headers: bearer(t.keys.warehouse) });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toContainEqual(
+    const all: { id: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await t.request({
+        url: `/v1/locations?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: bearer(t.keys.warehouse),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().data.length).toBeLessThanOrEqual(1);
+      all.push(...res.json().data);
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    expect(new Set(all.map((location) => location.id)).size).toBe(all.length);
+    expect(all).toContainEqual(
       expect.objectContaining({ id: `${t.prefix}-LOC`, fulfillmentMode: 'manual', priority: 10, bins: ['A-01', 'B-02'] }),
     );
   });

@@ -54,7 +54,7 @@ describe('products over every carrier’s parcel limits', () => {
     const body = productBody(`BIG-${_name.replace(/ /g, '-')}`, size);
     const res = await createProduct(body);
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toEqual({ code: 'exceeds_carrier_limits', message, details });
+    expect(res.json()).toEqual({ code: 'exceeds_carrier_limits', message, details, requestId: expect.any(String) });
     expect(await t.db('products').where({ sku: body.sku }).first()).toBeUndefined();
   });
 

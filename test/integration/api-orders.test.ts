@@ -197,7 +197,7 @@ describe('Idempotency-Key on POST /v1/orders', () => {
 
   it('scopes keys to the API key: another caller with the same key gets an order of its own', async () => {
     const key = `${t.prefix}-shared`;
-    const other = await createApiKey(t.db, `${t.prefix} other client`, 'client');
+    const other = await createApiKey(t.db, `${t.prefix} other client`, 'client', { channels: ['web'] });
     const mine = await post(orderBody(customerId, [{ sku: red.sku, quantity: 1 }]), { 'idempotency-key': key });
     const theirs = await post(orderBody(customerId, [{ sku: blue.sku, quantity: 2 }]), { 'idempotency-key': key, ...bearer(other.key) });
     expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);

@@ -154,7 +154,11 @@ describe('errors every route shares', () => {
   it('answers unknown routes with 404 not_found', async () => {
     const res = await t.request({ url: '/v1/nothing-here', headers: bearer(t.keys.ops) });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ code: 'not_found', message: expect.stringContaining('/v1/nothing-here') });
+    expect(res.json()).toEqual({
+      code: 'not_found',
+      message: expect.stringContaining('/v1/nothing-here'),
+      requestId: expect.any(String),
+    });
   });
 
   it('refuses a body that is not JSON with 415', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { signWebhook } from '../../domain/webhook-signature';
 import { shipmentWorkflowId } from '../../workflows/definitions';
 import { type ApiTest, insertOrder, insertShipment, seedLocation, seedProduct, startApiTest, finishApiTest } from '../helpers/api';
@@ -62,6 +63,7 @@ async function shipmentWithWorkflow() {
     trackingNumber,
     lines: [{ lineNo: 1, sku, quantity: 1 }],
   });
+  await t.db('shipments').where({ id: shipmentId }).update({ carrier: 'sandbox' });
   const handle = await t.temporal.workflow.start('shipmentWorkflow', {
     taskQueue: t.config.temporal.taskQueue,
     workflowId: shipmentWorkflowId(orderId, 1),
@@ -83,21 +85,25 @@ describe('signature checks', () => {
     ['no signature headers', { unsigned: true }, 'missing_signature'],
     ['a wrong signature', { signature: `v1=${'0'.repeat(64)}` }, 'invalid_signature'],
     ['a timestamp outside the window', { timestamp: nowSeconds() - 3600 }, 'stale_timestamp'],
-  ])('refuses %s with 401 and stores the attempt as unverified', async (_name, options, code) => {
+  ])('refuses %s with 401 and stores the attempt as metadata only', async (_name, options, code) => {
     const event = carrierEvent(unique('TRK'));
+    const [{ last }] = await t.db('webhook_failures').max({ last: 'id' });
     const res = await deliver(event, options);
     expect(res.statusCode).toBe(401);
     expect(res.json().code).toBe(code);
-    const stored = await storedEvents(event.id);
-    expect(stored).toEqual([expect.objectContaining({ signature_valid: false, payload: event, shipment_id: null })]);
-  });
-
-  it('stores an unsigned body that is not JSON without a payload', async () => {
-    const [{ last }] = await t.db('webhook_events').max({ last: 'id' });
-    const res = await deliver('{"id": "broken', { unsigned: true });
-    expect(res.statusCode).toBe(401);
-    const stored = await t.db('webhook_events').where('id', '>', last ?? 0).where({ carrier: 'sandbox', signature_valid: false });
-    expect(stored).toEqual([expect.objectContaining({ payload: null, event_id: null })]);
+    expect(await storedEvents(event.id)).toEqual([]);
+    const failures = await t.db('webhook_failures').where('id', '>', last ?? 0).where({ carrier: 'sandbox' });
+    const raw = JSON.stringify(event);
+    expect(failures).toEqual([
+      expect.objectContaining({
+        reason: code === 'invalid_signature' ? 'bad_signature' : code,
+        body_sha256: createHash('sha256').update(raw).digest('hex'),
+        body_bytes: Buffer.byteLength(raw),
+      }),
+    ]);
+    expect(Object.keys(failures[0]).sort()).toEqual(
+      ['body_bytes', 'body_sha256', 'carrier', 'id', 'reason', 'received_at', 'source_address'].sort(),
+    );
   });
 
   it('answers 404 for a carrier without a secret, before reading anything', async () => {
@@ -114,7 +120,7 @@ describe('signature checks', () => {
     expect((await deliver(event, { signature: `v1=${'f'.repeat(64)}` })).statusCode).toBe(401);
     const real = await deliver(event);
     expect(real.statusCode).toBe(202);
-    expect((await storedEvents(event.id)).map((row) => row.signature_valid)).toEqual([false, true]);
+    expect((await storedEvents(event.id)).map((row) => row.signature_valid)).toEqual([true]);
   });
 });
 
@@ -194,5 +200,84 @@ describe('verified events', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ignored', reason: expect.stringContaining(shipmentId) });
     expect(await storedEvents(event.id)).toEqual([expect.objectContaining({ shipment_id: shipmentId, signalled_at: null })]);
+  });
+});
+
+describe('webhooks bound to their carrier and bounded', () => {
+  it('never applies an event signed with another carrier\'s secret to a sandbox shipment', async () => {
+    t.config.carrier.webhookSecrets.other = 'other-carrier-test-secret';
+    try {
+      const { shipmentId, trackingNumber, handle } = await shipmentWithWorkflow();
+      const event = carrierEvent(trackingNumber, { status: 'delivered' });
+      const raw = JSON.stringify(event);
+      const timestamp = nowSeconds();
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/webhooks/carriers/other',
+        headers: {
+          'content-type': 'application/json',
+          'x-carrier-timestamp': String(timestamp),
+          'x-carrier-signature': signWebhook('other-carrier-test-secret', timestamp, raw),
+        },
+        payload: raw,
+      });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toEqual({ status: 'unmatched' });
+      expect(await carrierSignals(handle)).toEqual([]);
+      const stored = await t.db('webhook_events').where({ event_id: event.id });
+      expect(stored).toEqual([expect.objectContaining({ carrier: 'other', shipment_id: null })]);
+      expect(await t.db('shipments').where({ id: shipmentId }).first('carrier')).toEqual({ carrier: 'sandbox' });
+    } finally {
+      delete t.config.carrier.webhookSecrets.other;
+    }
+  });
+
+  it('refuses a 1 MiB unsigned post with 413 and stores nothing of it', async () => {
+    const [{ last: lastEvent }] = await t.db('webhook_events').max({ last: 'id' });
+    const [{ last: lastFailure }] = await t.db('webhook_failures').max({ last: 'id' });
+    const big = JSON.stringify({ ...carrierEvent(unique('TRK')), description: 'x'.repeat(1024 * 1024) });
+    const res = await deliver(big, { unsigned: true });
+    expect(res.statusCode).toBe(413);
+    expect(await t.db('webhook_events').where('id', '>', lastEvent ?? 0)).toEqual([]);
+    const failures = await t.db('webhook_failures').where('id', '>', lastFailure ?? 0);
+    for (const failure of failures) expect(failure).not.toHaveProperty('payload');
+  });
+
+  it('stores a bad-signature post without its payload', async () => {
+    const event = carrierEvent(unique('TRK'), { description: 'secret-payload-marker' });
+    const res = await deliver(event, { signature: `v1=${'1'.repeat(64)}` });
+    expect(res.statusCode).toBe(401);
+    const rows = await t.db('webhook_events').where({ event_id: event.id });
+    expect(rows).toEqual([]);
+    const dump = JSON.stringify(await t.db('webhook_failures').orderBy('id', 'desc').limit(5));
+    expect(dump).not.toContain('secret-payload-marker');
+  });
+
+  it('deletes failed attempts past their retention', async () => {
+    const { deleteOldWebhookFailures } = await import('../../db/webhook-failures');
+    const [old] = await t.db('webhook_failures')
+      .insert({ carrier: 'sandbox', reason: 'bad_signature', body_sha256: '0'.repeat(64), body_bytes: 1, received_at: new Date(Date.now() - 100 * 3_600_000) })
+      .returning('id');
+    await deleteOldWebhookFailures(t.db, 1000, 72);
+    expect(await t.db('webhook_failures').where({ id: old.id })).toEqual([]);
+  });
+
+  it('answers deeply nested signed JSON with 400', async () => {
+    const deep = `{"id":"x","nested":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const res = await deliver(deep);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('invalid_json');
+  });
+
+  it('does not signal an event that cannot advance the shipment', async () => {
+    const { shipmentId, trackingNumber, handle } = await shipmentWithWorkflow();
+    await t.db('shipments').where({ id: shipmentId }).update({ status: 'OUT_FOR_DELIVERY' });
+    const event = carrierEvent(trackingNumber, { status: 'in_transit' });
+    const res = await deliver(event);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ignored', reason: expect.stringContaining(shipmentId) });
+    expect(await carrierSignals(handle)).toEqual([]);
+    // Back to what the seeded rows support (nothing has shipped), for the invariants at the end.
+    await t.db('shipments').where({ id: shipmentId }).update({ status: 'LABELLED' });
   });
 });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 
@@ -12,11 +13,22 @@ interface ComposeService {
   build?: { context: string; dockerfile?: string };
   command?: string[];
   environment?: Record<string, string>;
+  ports?: Array<{ host_ip?: string; published?: string | number; target?: number } | string>;
   depends_on?: Record<string, { condition: string }>;
 }
 
+/** The secrets the stack requires (test values only; the file has no defaults). */
+const REQUIRED_SECRETS = ['POSTGRES_PASSWORD', 'CARRIER_SANDBOX_API_KEY', 'CARRIER_WEBHOOK_SECRET_SANDBOX'];
+const SECRET_ENV = Object.fromEntries(REQUIRED_SECRETS.map((name) => [name, `test-${name.toLowerCase()}-0123456789abcdef0123456789`]));
+
+function runComposeConfig(extraEnv: Record<string, string>) {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
+  for (const name of REQUIRED_SECRETS) if (!(name in extraEnv)) delete env[name];
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env });
+}
+
 function composeConfig(): { services: Record<string, ComposeService> } {
-  const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8' });
+  const result = runComposeConfig(SECRET_ENV);
   if (result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new Error('docker-compose is a prerequisite of this test; install it with `apt-get install docker-compose`.');
   }
@@ -52,6 +64,35 @@ describe('docker-compose.yml', () => {
         migrate: { condition: 'service_completed_successfully' },
         temporal: { condition: 'service_healthy' },
       });
+    }
+  });
+
+  it('has no change-me defaults and requires every secret with ${X:?…}', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(text).not.toMatch(/change-me/);
+    expect(text).not.toMatch(/\$\{[A-Z_]+:-/);
+    for (const name of REQUIRED_SECRETS) {
+      expect(text).toContain(`\${${name}:?set ${name} (see README)}`);
+      const result = runComposeConfig(Object.fromEntries(Object.entries(SECRET_ENV).filter(([key]) => key !== name)));
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain(`set ${name} (see README)`);
+    }
+  });
+
+  it('runs the API and carrier with NODE_ENV=production, the worker as staging with the explicit sandbox gateway', () => {
+    for (const name of ['api', 'carrier-sandbox', 'migrate']) expect(services[name].environment?.NODE_ENV).toBe('production');
+    expect(services.worker.environment).toMatchObject({ NODE_ENV: 'staging', PAYMENT_GATEWAY: 'sandbox' });
+    expect(services.worker.environment?.CARRIER_WEBHOOK_SECRET_SANDBOX).toBe(SECRET_ENV.CARRIER_WEBHOOK_SECRET_SANDBOX);
+  });
+
+  it("publishes Temporal's gRPC port and Web UI on 127.0.0.1 only", () => {
+    for (const name of ['temporal', 'temporal-ui']) {
+      const ports = services[name].ports ?? [];
+      expect(ports.length).toBeGreaterThan(0);
+      for (const port of ports) {
+        if (typeof port === 'string') expect(port).toMatch(/^127\.0\.0\.1:/);
+        else expect(port.host_ip).toBe('127.0.0.1');
+      }
     }
   });
 });

@@ -59,6 +59,20 @@ describe('the worker collaborators', () => {
     );
   });
 
+  it('refuses the sandbox gateway when NODE_ENV=production, and allows it otherwise', () => {
+    const prodEnv = {
+      NODE_ENV: 'production',
+      CARRIER_SANDBOX_API_KEY: 'k'.repeat(40),
+      CARRIER_WEBHOOK_SECRET_SANDBOX: 's'.repeat(40),
+    };
+    const config = loadConfig(prodEnv);
+    expect(() => createGateway(config, noDb, prodEnv)).toThrow(/PAYMENT_GATEWAY "sandbox" .*refused when NODE_ENV=production/);
+    expect(createGateway(config, noDb, { NODE_ENV: 'staging' })).toBeInstanceOf(SandboxPaymentGateway);
+    expect(createGateway(config, noDb, {})).toBeInstanceOf(SandboxPaymentGateway);
+    // The sandbox carrier is a real HTTP service: allowed in production once its secrets are set.
+    expect(createCarrier(config)).toBeInstanceOf(SandboxCarrierAdapter);
+  });
+
   it("sizes the worker's pool to its activity slots plus housekeeping, with a short acquire timeout", async () => {
     const db = createWorkerDb(loadConfig({ WORKER_ACTIVITY_SLOTS: '7' }));
     try {
