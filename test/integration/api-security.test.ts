@@ -65,7 +65,7 @@ describe('error answers', () => {
     expect(res.json().code).toBe('json_too_deep');
   });
 
-  it('/health/ready names failed components without their error text', async () => {
+  it('/health/ready names failed components without their error text, and the process stays live', async () => {
     const url = new URL(t.config.databaseUrl);
     url.pathname = `/${t.prefix}_missing_database`;
     const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined, deprecate: () => undefined };
@@ -83,6 +83,8 @@ describe('error answers', () => {
         requestId: expect.any(String),
       });
       expect(res.body).not.toContain('missing_database');
+      // Still alive: liveness does not depend on Postgres or Temporal.
+      expect((await request({ url: '/health/live' })).statusCode).toBe(200);
     } finally {
       await app.close();
       await db.destroy();
