@@ -32,18 +32,25 @@ export const ROUTE_ACCESS = {
 
   'GET /v1/locations': ['warehouse', 'ops'],
 
-  'GET /v1/inventory/levels': ['client', 'warehouse', 'ops'],
+  'GET /v1/inventory/levels': ['warehouse', 'ops'],
+  'GET /v1/inventory/availability': ['client', 'warehouse', 'ops'],
   'GET /v1/inventory/movements': ['warehouse', 'ops'],
   'POST /v1/inventory/receipts': ['warehouse', 'ops'],
 
   'POST /v1/webhooks/carriers/:carrier': 'signature',
+
+  'POST /v1/api-keys': ['ops'],
+  'GET /v1/api-keys': ['ops'],
+  'PATCH /v1/api-keys/:id': ['ops'],
+  'POST /v1/api-keys/:id/revoke': ['ops'],
 } as const satisfies Record<string, Access>;
 
 /**
  * What an API key's scope limits on each route: `channel` routes show a client key only its channels'
- * (and, when bound, its customer's) orders; `none` routes are not narrowed by scope. Like
+ * (and, when bound, its customer's) orders; `location` routes show a warehouse key only its
+ * locations' pick lists, shipments, stock, movements and receipts; `none` routes are not narrowed
+ * (the catalog, health, signed webhooks). Anything outside a key's scope is a 404, never a 403. Like
  * ROUTE_ACCESS, the auth plugin refuses to start an app with a route missing from this table.
- * (Warehouse `location` scope is stored on keys but not yet enforced, so no route declares it yet.)
  */
 export type Scope = 'channel' | 'location' | 'none';
 
@@ -57,11 +64,11 @@ export const ROUTE_SCOPE = {
   'GET /v1/orders/:id': 'channel',
   'POST /v1/orders/:id/cancel': 'channel',
 
-  'GET /v1/warehouses/:locationId/pick-lists': 'none',
-  'GET /v1/shipments/:shipmentId': 'none',
-  'POST /v1/shipments/:shipmentId/pick': 'none',
-  'POST /v1/shipments/:shipmentId/scans': 'none',
-  'POST /v1/shipments/:shipmentId/declare-lost': 'none',
+  'GET /v1/warehouses/:locationId/pick-lists': 'location',
+  'GET /v1/shipments/:shipmentId': 'location',
+  'POST /v1/shipments/:shipmentId/pick': 'location',
+  'POST /v1/shipments/:shipmentId/scans': 'location',
+  'POST /v1/shipments/:shipmentId/declare-lost': 'location',
 
   'POST /v1/products': 'none',
   'PATCH /v1/products/:sku': 'none',
@@ -69,13 +76,19 @@ export const ROUTE_SCOPE = {
   'GET /v1/products/:sku': 'none',
   'GET /v1/products/by-upc/:upc': 'none',
 
-  'GET /v1/locations': 'none',
+  'GET /v1/locations': 'location',
 
-  'GET /v1/inventory/levels': 'none',
-  'GET /v1/inventory/movements': 'none',
-  'POST /v1/inventory/receipts': 'none',
+  'GET /v1/inventory/levels': 'location',
+  'GET /v1/inventory/availability': 'none',
+  'GET /v1/inventory/movements': 'location',
+  'POST /v1/inventory/receipts': 'location',
 
   'POST /v1/webhooks/carriers/:carrier': 'none',
+
+  'POST /v1/api-keys': 'none',
+  'GET /v1/api-keys': 'none',
+  'PATCH /v1/api-keys/:id': 'none',
+  'POST /v1/api-keys/:id/revoke': 'none',
 } as const satisfies Record<string, Scope>;
 
 export function scopeFor(method: string, url: string): Scope | undefined {

@@ -9,6 +9,7 @@ import { ApiError } from './api-error';
 import { type ApiDeps, DEFAULT_TIMEOUTS, type RouteDeps } from './deps';
 import { authentication } from './plugins/auth';
 import { errorHandling } from './plugins/error-handler';
+import { apiKeyRoutes } from './routes/api-keys';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { locationRoutes } from './routes/locations';
@@ -80,7 +81,7 @@ export function buildApp(deps: ApiDeps) {
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     carrierLimits: deps.carrierLimits ?? carrierLimitsFor([deps.config.carrier.name]),
   };
-  for (const routes of [healthRoutes, orderRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes]) {
+  for (const routes of [healthRoutes, orderRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes]) {
     app.register(routes, routeDeps);
   }
   return app;

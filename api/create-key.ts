@@ -1,17 +1,30 @@
 import { createDb } from '../db/knex';
-import { type ApiKeyScope, createApiKey, type Role, ROLES } from '../infra/api-keys';
+import {
+  ALL_LOCATIONS,
+  type ApiKeyScope,
+  ApiKeyScopeError,
+  createApiKey,
+  listApiKeys,
+  rescopeApiKey,
+  revokeApiKey,
+  type Role,
+  ROLES,
+} from '../infra/api-keys';
 import { loadConfig } from '../infra/config';
 
+const SCOPE_OPTIONS = `[--channels a,b] [--locations X,Y|'${ALL_LOCATIONS}'] [--customer id] [--expires-in-days N]`;
 const USAGE = [
-  `usage: api-key create <${ROLES.join('|')}> <name> [--channels a,b] [--locations X,Y] [--customer id] [--expires-in-days N]`,
+  `usage: api-key create <${ROLES.join('|')}> <name> ${SCOPE_OPTIONS}`,
   '       api-key list',
   '       api-key revoke <id>',
+  `       api-key scope <id> ${SCOPE_OPTIONS}`,
 ].join('\n');
 
 export type KeyCommand =
   | { command: 'create'; role: Role; name: string; scope: ApiKeyScope }
   | { command: 'list' }
-  | { command: 'revoke'; id: string };
+  | { command: 'revoke'; id: string }
+  | { command: 'scope'; id: string; scope: ApiKeyScope };
 
 /**
  * Parses `npm run api-key -- …` arguments. `<role> <name>` without `create` is still accepted (the
@@ -21,7 +34,19 @@ export function parseKeyCommand(argv: readonly string[], now = new Date()): KeyC
   const [first, ...rest] = argv;
   if (first === 'list' && rest.length === 0) return { command: 'list' };
   if (first === 'revoke' && rest.length === 1) return { command: 'revoke', id: rest[0] };
-  const args = first === 'create' ? rest : argv;
+  if (first === 'scope') {
+    const { positional, scope } = parseScope(rest, now);
+    if (positional.length !== 1 || Object.keys(scope).length === 0) throw new Error(USAGE);
+    return { command: 'scope', id: positional[0], scope };
+  }
+  const { positional, scope } = parseScope(first === 'create' ? rest : argv, now);
+  const [role, ...nameParts] = positional;
+  const name = nameParts.join(' ').trim();
+  if (!ROLES.includes(role as Role) || !name) throw new Error(USAGE);
+  return { command: 'create', role: role as Role, name, scope };
+}
+
+function parseScope(args: readonly string[], now: Date): { positional: string[]; scope: ApiKeyScope } {
   const positional: string[] = [];
   const scope: { channels?: string[]; locationIds?: string[]; customerId?: string; expiresAt?: Date } = {};
   for (let i = 0; i < args.length; i++) {
@@ -42,16 +67,14 @@ export function parseKeyCommand(argv: readonly string[], now = new Date()): KeyC
       scope.expiresAt = new Date(now.getTime() + days * 86_400_000);
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
-  const [role, ...nameParts] = positional;
-  const name = nameParts.join(' ').trim();
-  if (!ROLES.includes(role as Role) || !name) throw new Error(USAGE);
-  return { command: 'create', role: role as Role, name, scope };
+  return { positional, scope };
 }
 
 /**
  * `npm run api-key -- create <role> "<name>" [scope options]` (or `node dist/api/create-key.js …` in
  * the image): creates an API key and prints it once; only its hash is stored. `list` shows every key
- * (never its secret); `revoke <id>` revokes one.
+ * (never its secret); `revoke <id>` revokes one; `scope <id> …` rebinds one (e.g. a key made before
+ * scopes existed, which the API refuses until it is bound).
  */
 async function main(): Promise<void> {
   let command: KeyCommand;
@@ -67,33 +90,38 @@ async function main(): Promise<void> {
       const { id, key } = await createApiKey(db, command.name, command.role, command.scope);
       console.log(`created ${command.role} key ${id} for "${command.name}":\n${key}`);
     } else if (command.command === 'list') {
-      const rows = await db('api_keys')
-        .orderBy('created_at')
-        .select('id', 'name', 'role', 'channels', 'location_ids', 'customer_id', 'created_at', 'last_used_at', 'expires_at', 'revoked_at');
+      const keys = await listApiKeys(db, { limit: 100_000 });
       console.table(
-        rows.map((row) => ({
-          id: row.id,
-          name: row.name,
-          role: row.role,
-          channels: row.channels?.join(',') ?? '',
-          locations: row.location_ids?.join(',') ?? '',
-          customer: row.customer_id ?? '',
-          created: row.created_at?.toISOString() ?? '',
-          lastUsed: row.last_used_at?.toISOString() ?? '',
-          expires: row.expires_at?.toISOString() ?? '',
-          revoked: row.revoked_at?.toISOString() ?? '',
+        keys.map((key) => ({
+          id: key.id,
+          name: key.name,
+          role: key.role,
+          channels: key.channels?.join(',') ?? '',
+          locations: key.locationIds?.join(',') ?? '',
+          customer: key.customerId ?? '',
+          created: key.createdAt.toISOString(),
+          lastUsed: key.lastUsedAt?.toISOString() ?? '',
+          expires: key.expiresAt?.toISOString() ?? '',
+          revoked: key.revokedAt?.toISOString() ?? '',
         })),
       );
-    } else {
-      const count = await db('api_keys').where({ id: command.id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
-      if (count === 0) {
-        console.error(`no active key ${command.id}`);
-        process.exitCode = 1;
-      } else console.log(`revoked ${command.id}`);
-    }
+    } else if (command.command === 'revoke') {
+      if (await revokeApiKey(db, command.id)) console.log(`revoked ${command.id}`);
+      else failWith(`no active key ${command.id}`);
+    } else if (await rescopeApiKey(db, command.id, command.scope)) {
+      console.log(`rescoped ${command.id}`);
+    } else failWith(`no active key ${command.id}`);
+  } catch (error) {
+    if (!(error instanceof ApiKeyScopeError)) throw error;
+    failWith(error.message);
   } finally {
     await db.destroy();
   }
+}
+
+function failWith(message: string): void {
+  console.error(message);
+  process.exitCode = 1;
 }
 
 if (require.main === module) {

@@ -422,6 +422,17 @@ export const InventoryLevel = Type.Object({
 export type InventoryLevel = Static<typeof InventoryLevel>;
 export const LevelPage = Page(InventoryLevel);
 
+export const AvailabilityQuery = Type.Object(
+  { sku: Type.Optional(Text(64)), limit: Limit, cursor: CursorParam },
+  { additionalProperties: false },
+);
+
+export const Availability = Type.Object({
+  sku: Type.String(),
+  available: Type.Integer({ description: 'On hand minus reserved, summed over every active location' }),
+});
+export const AvailabilityPage = Page(Availability);
+
 export const MovementsQuery = Type.Object(
   { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)), limit: Limit, cursor: CursorParam },
   { additionalProperties: false },
@@ -499,3 +510,43 @@ export const HealthDetails = Type.Object({
   status: OneOf(['ok', 'failed'] as const),
   checks: Type.Record(Type.String(), Type.Object({ status: OneOf(['ok', 'failed'] as const), error: Type.Optional(Type.String()) })),
 });
+
+// ---------- API keys (ops) ----------
+
+const KeyScopeFields = {
+  channels: Type.Optional(Type.Array(Text(32), { minItems: 1, maxItems: 50, uniqueItems: true })),
+  locationIds: Type.Optional(
+    Type.Array(Text(32), { minItems: 1, maxItems: 200, uniqueItems: true, description: 'Location ids, or ["*"] for every location' }),
+  ),
+  customerId: Type.Optional(Text(64)),
+  expiresAt: Type.Optional(DateTime('The key is refused from then on')),
+};
+
+export const CreateApiKeyBody = Type.Object(
+  { name: Text(120), role: OneOf(['client', 'warehouse', 'ops'] as const), ...KeyScopeFields },
+  { additionalProperties: false },
+);
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
+
+export const RescopeApiKeyBody = Type.Object(KeyScopeFields, { additionalProperties: false, minProperties: 1 });
+
+export const ApiKeyParams = Type.Object({ id: Text(40) });
+export const ApiKeysQuery = Type.Object({ limit: Limit, cursor: CursorParam }, { additionalProperties: false });
+
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  channels: Nullable(Type.Array(Type.String())),
+  locationIds: Nullable(Type.Array(Type.String())),
+  customerId: Nullable(Type.String()),
+  createdAt: Type.String(),
+  lastUsedAt: Nullable(Type.String()),
+  expiresAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+});
+export const ApiKeyPage = Page(ApiKey);
+export const CreatedApiKey = Type.Intersect([
+  ApiKey,
+  Type.Object({ key: Type.String({ description: 'The secret, shown only in this response; only its hash is stored' }) }),
+]);

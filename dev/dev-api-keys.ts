@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Knex } from 'knex';
-import { createApiKey, hashApiKey, Role, ROLES } from '../infra/api-keys';
+import { ALL_LOCATIONS, createApiKey, hashApiKey, Role, ROLES } from '../infra/api-keys';
 
 export interface DevApiKey {
   role: Role;
@@ -23,6 +23,7 @@ export async function ensureDevApiKeys(db: Knex, file: string): Promise<DevApiKe
     } else {
       const { id, key } = await createApiKey(db, `development ${role} key (npm start)`, role, {
         channels: ['web', 'marketplace'],
+        locationIds: [ALL_LOCATIONS],
       });
       keys.push({ role, id, key });
     }

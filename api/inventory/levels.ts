@@ -6,6 +6,8 @@ interface LevelFilter {
   sku?: string;
   skus?: string[];
   locationId?: string;
+  /** Only these locations (a warehouse key's); null or absent for all. */
+  locationIds?: readonly string[] | null;
 }
 
 /** Stock per (sku, location) with the bin it is picked from, ordered by sku then location. */
@@ -46,7 +48,34 @@ function levelsQuery(db: Knex, filter: LevelFilter) {
   if (filter.sku) query.where('l.sku', filter.sku);
   if (filter.skus) query.whereIn('l.sku', filter.skus);
   if (filter.locationId) query.where('l.location_id', filter.locationId);
+  if (filter.locationIds) query.whereIn('l.location_id', filter.locationIds);
   return query;
+}
+
+/**
+ * What a storefront may promise: per active product, on hand minus reserved summed over the active
+ * locations (no per-location stock, no cost), by sku; paged after the cursor's sku.
+ */
+export async function listAvailability(
+  db: Knex,
+  filter: { sku?: string; limit?: number; cursor?: string },
+): Promise<{ data: Array<{ sku: string; available: number }>; nextCursor: string | null }> {
+  const limit = filter.limit ?? 50;
+  const query = db('products as p')
+    .leftJoin('inventory_levels as l', 'l.sku', 'p.sku')
+    .leftJoin('locations as loc', function activeLocation() {
+      this.on('loc.id', 'l.location_id').andOnVal('loc.active', true);
+    })
+    .where('p.active', true)
+    .groupBy('p.sku')
+    .orderBy('p.sku')
+    .limit(limit + 1)
+    .select('p.sku', db.raw('COALESCE(SUM(l.on_hand - l.reserved) FILTER (WHERE loc.id IS NOT NULL), 0)::bigint AS available'));
+  if (filter.sku) query.where('p.sku', filter.sku);
+  if (filter.cursor) query.where('p.sku', '>', decodeCursor<[string]>(filter.cursor, [isKeyText])[0]);
+  const rows = await query;
+  const page = rows.slice(0, limit).map((row) => ({ sku: row.sku as string, available: Number(row.available) }));
+  return { data: page, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].sku]) : null };
 }
 
 // Rows come from knex untyped; this is where they take the API's shape.

@@ -1,6 +1,6 @@
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
-import { hashApiKey, type Role } from '../../infra/api-keys';
+import { ALL_LOCATIONS, hashApiKey, type Role } from '../../infra/api-keys';
 import { type Access, accessFor, type Scope, scopeFor } from '../access';
 import { ApiError } from '../api-error';
 import { unencapsulated } from './unencapsulated';
@@ -9,16 +9,20 @@ import { unencapsulated } from './unencapsulated';
 export interface Caller {
   keyId: string;
   role: Role;
-  /** A client key's channels; null when the key is not bound to channels (ops, warehouse). */
+  /** A client key's channels; null when not narrowed by channel (ops, warehouse). */
   channels: readonly string[] | null;
-  /** A warehouse key's locations; null when not bound. */
+  /** A warehouse key's locations; null when not narrowed by location (ops, client, all locations). */
   locationIds: readonly string[] | null;
   /** When set, a client key sees only this customer's orders. */
   customerId: string | null;
-  /** Whether this key may see (and create) orders of `channel`: always for ops and unbound keys. */
+  /** A client key without channels or a warehouse key without locations (made before scopes): refused. */
+  unscoped: boolean;
+  /** Whether this key may see (and create) orders of `channel`: always for ops and warehouse keys. */
   canSeeChannel(channel: string): boolean;
   /** Whether this key may see an order: its channel is held and, for a customer-bound key, it is the customer's. */
   canSeeOrder(order: { channel: string; customerId: string }): boolean;
+  /** Whether this key may see a location's stock, shipments and receipts. */
+  canSeeLocation(locationId: string): boolean;
 }
 
 export function callerOf(row: {
@@ -28,18 +32,27 @@ export function callerOf(row: {
   location_ids?: string[] | null;
   customer_id?: string | null;
 }): Caller {
-  const channels = row.role === 'ops' ? null : (row.channels ?? null);
-  const customerId = row.role === 'ops' ? null : (row.customer_id ?? null);
+  const channels = row.role === 'client' ? (row.channels ?? null) : null;
+  const customerId = row.role === 'client' ? (row.customer_id ?? null) : null;
+  const boundLocations = row.role === 'warehouse' ? (row.location_ids ?? null) : null;
+  const locationIds = boundLocations?.includes(ALL_LOCATIONS) ? null : boundLocations;
   const canSeeChannel = (channel: string) => channels === null || channels.includes(channel);
   return {
     keyId: row.id,
     role: row.role,
     channels,
-    locationIds: row.role === 'ops' ? null : (row.location_ids ?? null),
+    locationIds,
     customerId,
+    unscoped: (row.role === 'client' && !channels?.length) || (row.role === 'warehouse' && !boundLocations?.length),
     canSeeChannel,
     canSeeOrder: (order) => canSeeChannel(order.channel) && (customerId === null || order.customerId === customerId),
+    canSeeLocation: (locationId) => locationIds === null || locationIds.includes(locationId),
   };
+}
+
+/** Whether the request's key may see a location (requests without a key are not narrowed). */
+export function seesLocation(request: FastifyRequest, locationId: string): boolean {
+  return !request.caller || request.caller.canSeeLocation(locationId);
 }
 
 declare module 'fastify' {
@@ -97,6 +110,13 @@ export const authentication: FastifyPluginCallback<AuthOptions> = unencapsulated
     if (!caller) throw new ApiError(401, 'unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
     if (!access.includes(caller.role)) {
       throw new ApiError(403, 'forbidden', `the ${caller.role} role may not call this route; allowed: ${access.join(', ')}`);
+    }
+    if (caller.unscoped) {
+      throw new ApiError(
+        403,
+        'key_unscoped',
+        `this ${caller.role} key is bound to no ${caller.role === 'client' ? 'channel' : 'location'}; bind it with \`npm run api-key -- scope ${caller.keyId} …\``,
+      );
     }
     request.caller = caller;
   });

@@ -1,13 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { startWakeBackorders } from '../../infra/workflow-starters';
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error';
+import { seesLocation } from '../plugins/auth';
 import { decodeCursor, encodeCursor, isPositiveInteger } from '../cursor';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
 import { REPLAYED_HEADER, scopeOfRequest } from '../idempotency';
-import { inventoryLevels, listInventoryLevels } from '../inventory/levels';
+import { inventoryLevels, listAvailability, listInventoryLevels } from '../inventory/levels';
 import { writeReceipt } from '../inventory/write-receipt';
 import { iso } from '../iso-date-time';
 import {
+  AvailabilityPage,
+  AvailabilityQuery,
   errorResponses,
   IdempotencyHeaders,
   LevelPage,
@@ -18,6 +22,13 @@ import {
   ReceiptBody,
 } from '../schemas';
 
+/** A location named in a request that the key does not hold is not found, like one that does not exist. */
+function mustSeeLocation(request: FastifyRequest, locationId: string | undefined): void {
+  if (locationId !== undefined && !seesLocation(request, locationId)) {
+    throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
+  }
+}
+
 export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, temporal, config, timeouts } = deps;
 
@@ -26,12 +37,28 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     {
       schema: {
         tags: ['inventory'],
-        summary: 'On hand, reserved and available stock per sku and location, by sku then location; paged',
+        summary: "On hand, reserved and available stock per sku and location (a warehouse key's locations), by sku then location; paged",
         querystring: LevelsQuery,
         response: { 200: LevelPage, ...errorResponses },
       },
     },
-    async (request) => listInventoryLevels(db, request.query),
+    async (request) => {
+      mustSeeLocation(request, request.query.locationId);
+      return listInventoryLevels(db, { ...request.query, locationIds: request.caller?.locationIds });
+    },
+  );
+
+  app.get(
+    '/v1/inventory/availability',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Available quantity per sku, summed over every active location: what a storefront may sell; paged',
+        querystring: AvailabilityQuery,
+        response: { 200: AvailabilityPage, ...errorResponses },
+      },
+    },
+    async (request) => listAvailability(db, request.query),
   );
 
   app.get(
@@ -47,9 +74,11 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     async (request) => {
       const { sku, locationId, cursor } = request.query;
       const limit = request.query.limit ?? 50;
+      mustSeeLocation(request, locationId);
       const query = db('inventory_movements').orderBy('id', 'desc').limit(limit + 1);
       if (sku) query.where({ sku });
       if (locationId) query.where({ location_id: locationId });
+      if (request.caller?.locationIds) query.whereIn('location_id', request.caller.locationIds);
       if (cursor) query.where('id', '<', decodeCursor<[number]>(cursor, [isPositiveInteger])[0]);
       const rows = await query;
       const page = rows.slice(0, limit).map((row) => ({
@@ -79,6 +108,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       },
     },
     async (request, reply) => {
+      mustSeeLocation(request, request.body.locationId);
       const maxWithoutOps = config.api.receiptMaxLineQuantityWithoutOps;
       const large = request.body.lines.filter((line) => line.quantity > maxWithoutOps);
       if (large.length > 0 && request.caller?.role !== 'ops') {

@@ -19,6 +19,8 @@ export const locationRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     async (request) => {
       const limit = request.query.limit ?? 50;
       const query = db('locations').orderBy(['priority', 'id']).limit(limit + 1);
+      // A warehouse key lists only the locations it works at.
+      if (request.caller?.locationIds) query.whereIn('id', request.caller.locationIds);
       if (request.query.cursor) {
         const [priority, id] = decodeCursor<[number, string]>(request.query.cursor, [isInteger, isKeyText]);
         query.whereRaw('(priority, id) > (?, ?)', [priority, id]);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import {
   confirmPickUpdate,
@@ -10,6 +11,7 @@ import {
   shipmentWorkflowId,
 } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
+import { seesLocation } from '../plugins/auth';
 import { cursorAt, decodeCursor, encodeCursor, isCursorTime, isKeyText } from '../cursor';
 import { type RouteDeps, within } from '../deps';
 import { idempotently, updateIdFor } from '../idempotency';
@@ -53,7 +55,8 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       const { status, cursor } = request.query;
       const limit = request.query.limit ?? 50;
       const location = await db('locations').where({ id: locationId }).first('id');
-      if (!location) throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
+      // Another location's pick list is not found, never forbidden: a key learns nothing of it.
+      if (!location || !seesLocation(request, locationId)) throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
       // Oldest first by (created_at, id); the cursor carries created_at to the microsecond.
       const query = db('shipments')
         .select('*', db.raw(cursorAt('created_at')))
@@ -94,7 +97,7 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       },
     },
     async (request) => {
-      const row = await mustFindShipment(request.params.shipmentId);
+      const row = await mustFindShipment(request, request.params.shipmentId);
       const [lines, tracking] = await Promise.all([
         shipmentLines(db, [row.id]),
         db('tracking_events').where({ shipment_id: row.id }).orderBy(['occurred_at', 'id']),
@@ -151,7 +154,7 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
     async (request, reply) =>
       idempotently(db, request, reply, retentionHours, async () => {
-        const row = await mustFindShipment(request.params.shipmentId);
+        const row = await mustFindShipment(request, request.params.shipmentId);
         return updateShipment(row, (handle) =>
           handle.executeUpdate(confirmPickUpdate, {
             args: [{ pickedBy: request.body.pickedBy }],
@@ -175,7 +178,7 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
     async (request, reply) =>
       idempotently(db, request, reply, retentionHours, async () => {
-        const row = await mustFindShipment(request.params.shipmentId);
+        const row = await mustFindShipment(request, request.params.shipmentId);
         return updateShipment(row, (handle) =>
           handle.executeUpdate(scanItemUpdate, {
             args: [{ upc: request.body.upc, scannedBy: request.body.scannedBy }],
@@ -200,16 +203,17 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
     async (request, reply) =>
       idempotently(db, request, reply, retentionHours, async () => {
-        const row = await mustFindShipment(request.params.shipmentId);
+        const row = await mustFindShipment(request, request.params.shipmentId);
         return updateShipment(row, (handle) =>
           handle.executeUpdate(declareLostUpdate, { args: [request.body], updateId: updateIdFor('declare-lost', request) }),
         );
       }),
   );
 
-  async function mustFindShipment(shipmentId: string) {
+  /** The shipment of the route's :shipmentId; one at a location the key does not hold is not found. */
+  async function mustFindShipment(request: FastifyRequest, shipmentId: string) {
     const row = await db('shipments').where({ id: shipmentId }).first();
-    if (!row) throw new ApiError(404, 'shipment_not_found', `shipment ${shipmentId} not found`);
+    if (!row || !seesLocation(request, row.location_id)) throw new ApiError(404, 'shipment_not_found', `shipment ${shipmentId} not found`);
     return row;
   }
 

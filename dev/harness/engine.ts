@@ -8,7 +8,7 @@ import { SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
 import { buildSandboxCarrier, SandboxCarrier } from '../../carriers/sandbox/server';
 import type { TimetableName } from '../../carriers/sandbox/timetable';
 import type { Db } from '../../db/knex';
-import { createApiKey, Role, ROLES } from '../../infra/api-keys';
+import { ALL_LOCATIONS, createApiKey, Role, ROLES } from '../../infra/api-keys';
 import { Config, loadConfig } from '../../infra/config';
 import { connectClient } from '../../infra/temporal';
 import { SandboxPaymentGateway } from '../../payments/sandbox-gateway';
@@ -96,7 +96,7 @@ export class Engine {
 
     const engine = new Engine(options, database, temporal, config, app, carrier, apiUrl, carrierUrl);
     for (const role of ROLES) {
-      const scope = { channels: ['web', 'marketplace', 'pos'] };
+      const scope = { channels: ['web', 'marketplace', 'pos'], locationIds: [ALL_LOCATIONS] };
       engine.keys[role] = (await createApiKey(database.db, `${options.label} ${role}`, role, scope)).key;
     }
     if (options.inProcessWorker ?? true) await engine.startWorker();

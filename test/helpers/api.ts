@@ -11,10 +11,10 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { type App, buildApp } from '../../api/app';
 import { createDb } from '../../db/knex';
-import { createApiKey, type Role, ROLES } from '../../infra/api-keys';
+import { ALL_LOCATIONS, createApiKey, type Role, ROLES } from '../../infra/api-keys';
 
-/** The helper's keys hold every channel the tests order through. */
-export const TEST_KEY_SCOPE = { channels: ['web', 'marketplace', 'pos'] };
+/** The helper's keys hold every channel the tests order through, and every location. */
+export const TEST_KEY_SCOPE = { channels: ['web', 'marketplace', 'pos'], locationIds: [ALL_LOCATIONS] };
 import { type Config, loadConfig } from '../../infra/config';
 import { connectClient } from '../../infra/temporal';
 import { expectInvariants } from './invariants';

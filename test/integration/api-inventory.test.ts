@@ -95,7 +95,7 @@ describe('POST /v1/inventory/receipts', () => {
     const key = { 'idempotency-key': `${t.prefix}-rcv-shared` };
     const body = { locationId: warehouse, lines: [{ sku: washer.sku, quantity: 2 }] };
     const onHandBefore = (await levelsAt(warehouse))[washer.sku];
-    const other = await createApiKey(t.db, `${t.prefix} other warehouse`, 'warehouse');
+    const other = await createApiKey(t.db, `${t.prefix} other warehouse`, 'warehouse', { locationIds: [warehouse] });
     const mine = await receive(body, key);
     const theirs = await receive(body, { ...key, ...bearer(other.key) });
     expect([mine.statusCode, theirs.statusCode]).toEqual([201, 201]);
@@ -154,13 +154,13 @@ describe('GET /v1/inventory/levels', () => {
       await trx('reservations').insert({ order_id: orderId, allocation_no: 1, line_no: 1, sku: bolt.sku, location_id: warehouse, quantity: 2 });
       await trx('inventory_levels').where({ sku: bolt.sku, location_id: warehouse }).increment('reserved', 2);
     });
-    const res = await t.request({ url: `/v1/inventory/levels?sku=${bolt.sku}`, headers: bearer(t.keys.client) });
+    const res = await t.request({ url: `/v1/inventory/levels?sku=${bolt.sku}`, headers: bearer(t.keys.warehouse) });
     expect(res.statusCode).toBe(200);
     const [level] = res.json().data;
     expect(res.json()).toEqual({ data: [level], nextCursor: null });
     expect(level).toMatchObject({ sku: bolt.sku, locationId: warehouse, reserved: 2, available: level.onHand - 2, bin: 'A-01' });
 
-    const byLocation = await t.request({ url: `/v1/inventory/levels?locationId=${warehouse}`, headers: bearer(t.keys.client) });
+    const byLocation = await t.request({ url: `/v1/inventory/levels?locationId=${warehouse}`, headers: bearer(t.keys.warehouse) });
     expect(byLocation.json().data.map((row: { sku: string }) => row.sku)).toEqual([bolt.sku, nut.sku, washer.sku]);
   });
 

@@ -110,8 +110,9 @@ describe('a client key sees only its channels', () => {
     expect(res.json().code).toBe('customer_not_allowed');
   });
 
-  it('refuses to create a client key without a channel', async () => {
+  it('refuses to create a client key without a channel, or a warehouse key without a location', async () => {
     await expect(createApiKey(t.db, `${t.prefix} unbound`, 'client')).rejects.toThrow(/at least one channel/);
+    await expect(createApiKey(t.db, `${t.prefix} unbound`, 'warehouse')).rejects.toThrow(/at least one location/);
   });
 });
 
@@ -135,7 +136,8 @@ describe('clients never see unit cost', () => {
 
 describe('key lifetime', () => {
   it('refuses an expired key with 401, like a revoked one', async () => {
-    const expired = await createApiKey(t.db, `${t.prefix} expired`, 'ops', { expiresAt: new Date(Date.now() - 1_000) });
+    const expired = await createApiKey(t.db, `${t.prefix} expired`, 'ops', { expiresAt: new Date(Date.now() + 60_000) });
+    await t.db('api_keys').where({ id: expired.id }).update({ expires_at: new Date(Date.now() - 1_000) });
     expect((await t.request({ url: '/v1/locations', headers: bearer(expired.key) })).statusCode).toBe(401);
     const live = await createApiKey(t.db, `${t.prefix} live`, 'ops', { expiresAt: new Date(Date.now() + 60_000) });
     expect((await t.request({ url: '/v1/locations', headers: bearer(live.key) })).statusCode).toBe(200);

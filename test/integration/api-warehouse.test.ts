@@ -328,7 +328,7 @@ describe('Idempotency-Key on pick and scan, with a worker answering', () => {
 
     // Another scanner, with a key of its own that happens to equal the first: its scan reaches the
     // workflow (no stored answer, no shared updateId), which refuses a third mug.
-    const otherScanner = await createApiKey(t.db, `${t.prefix} scanner 2`, 'warehouse');
+    const otherScanner = await createApiKey(t.db, `${t.prefix} scanner 2`, 'warehouse', { locationIds: ['*'] });
     const theirs = await scan(id, `${t.prefix}-scan-1`, mug.upc, otherScanner.key);
     expect(theirs.headers['idempotency-replayed']).toBeUndefined();
     expect([theirs.statusCode, theirs.json().code]).toEqual([422, Refusal.scanExceedsQuantity]);

@@ -29,6 +29,12 @@ describe('npm run api-key', () => {
     expect(parseKeyCommand(['revoke', 'key_1'])).toEqual({ command: 'revoke', id: 'key_1' });
   });
 
+  it("rebinds a key's scope, and needs an id and at least one scope option", () => {
+    expect(parseKeyCommand(['scope', 'key_1', '--locations', '*'])).toEqual({ command: 'scope', id: 'key_1', scope: { locationIds: ['*'] } });
+    expect(() => parseKeyCommand(['scope', 'key_1'])).toThrow(/usage/);
+    expect(() => parseKeyCommand(['scope', '--channels', 'web'])).toThrow(/usage/);
+  });
+
   it('refuses unknown roles, options and bad expiries', () => {
     expect(() => parseKeyCommand(['create', 'admin', 'x'])).toThrow(/usage/);
     expect(() => parseKeyCommand(['create', 'ops', 'x', '--colour', 'red'])).toThrow(/unknown option/);
