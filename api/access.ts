@@ -12,6 +12,8 @@ export const ROUTE_ACCESS = {
   'GET /health/live': 'open',
   'GET /health/ready': 'open',
   'GET /v1/health/details': ['ops'],
+  // Prometheus metrics: ops only, or open when METRICS_PUBLIC is on (api/plugins/metrics.ts).
+  'GET /metrics': ['ops'],
 
   'POST /v1/orders': ['client', 'ops'],
   'GET /v1/orders': ['client', 'ops'],
@@ -58,6 +60,7 @@ export const ROUTE_SCOPE = {
   'GET /health/live': 'none',
   'GET /health/ready': 'none',
   'GET /v1/health/details': 'none',
+  'GET /metrics': 'none',
 
   'POST /v1/orders': 'channel',
   'GET /v1/orders': 'channel',

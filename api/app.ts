@@ -9,6 +9,8 @@ import { ApiError } from './api-error';
 import { type ApiDeps, DEFAULT_TIMEOUTS, type RouteDeps } from './deps';
 import { authentication } from './plugins/auth';
 import { errorHandling } from './plugins/error-handler';
+import { metrics } from './plugins/metrics';
+import { tracing } from './plugins/tracing';
 import { apiKeyRoutes } from './routes/api-keys';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
@@ -45,6 +47,7 @@ export function buildApp(deps: ApiDeps) {
   });
 
   app.register(errorHandling);
+  app.register(tracing, { telemetry: deps.config.telemetry, temporal: deps.temporal }); // off without OTEL_EXPORTER_OTLP_ENDPOINT
   app.register(authentication, { db: deps.db, cacheMs: deps.authCacheMs, cacheMaxEntries: deps.authCacheMaxEntries });
   app.register(helmet);
   // After authentication (its onRequest hook runs first), so a request is counted against its API key.
@@ -73,6 +76,7 @@ export function buildApp(deps: ApiDeps) {
   });
   // The docs are served only when configured (API_DOCS_PUBLIC); otherwise /docs is 404.
   if (deps.config.api.docsPublic) app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.register(metrics, { public: deps.config.api.metricsPublic, carriers: Object.keys(deps.config.carrier.webhookSecrets) });
 
   const routeDeps: RouteDeps = {
     db: deps.db,

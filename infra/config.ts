@@ -45,6 +45,8 @@ export interface Config {
     webhookBodyLimitBytes: number;
     /** Serve the OpenAPI docs at /docs without a key; off, /docs is 404. */
     docsPublic: boolean;
+    /** Serve Prometheus metrics at /metrics without a key (METRICS_PUBLIC); off, /metrics needs an ops key. */
+    metricsPublic: boolean;
   };
   carrier: {
     /** Which carrier the worker talks to; worker/collaborators.ts knows the supported names. */
@@ -66,6 +68,21 @@ export interface Config {
   worker: {
     /** Activities one worker runs at once; its database pool holds this many connections plus two. */
     activitySlots: number;
+    /** Listen address of the worker's metrics endpoints (WORKER_METRICS_HOST). */
+    metricsHost: string;
+    /** Port of the worker's own Prometheus metrics (WORKER_METRICS_PORT); unset, not served. */
+    metricsPort?: number;
+    /** Port of the Temporal SDK's runtime metrics of the worker (WORKER_TEMPORAL_METRICS_PORT); unset, not served. */
+    temporalMetricsPort?: number;
+  };
+  telemetry: {
+    /**
+     * Where OpenTelemetry traces are sent over OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or
+     * OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. Unset (or OTEL_SDK_DISABLED=true), tracing is off.
+     */
+    otlpTracesUrl?: string;
+    /** The service name on spans (OTEL_SERVICE_NAME); default oms-api or oms-worker. */
+    serviceName?: string;
   };
   fulfillment: {
     /** A shipment not delivered this many hours after its label is flagged overdue. */
@@ -117,6 +134,8 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
       webhookRateLimitPerMinute: positiveIntFrom(env, 'WEBHOOK_RATE_LIMIT_PER_MINUTE', 1200),
       webhookBodyLimitBytes: positiveIntFrom(env, 'WEBHOOK_BODY_LIMIT_BYTES', 16 * 1024),
       docsPublic: booleanFrom(env, 'API_DOCS_PUBLIC', env.NODE_ENV !== 'production'),
+      // Open by default only in development (NODE_ENV unset or development): staging, tests and production need ops.
+      metricsPublic: booleanFrom(env, 'METRICS_PUBLIC', !env.NODE_ENV || env.NODE_ENV === 'development'),
     },
     carrier: {
       name: env.CARRIER?.trim() || 'sandbox',
@@ -132,6 +151,13 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
     },
     worker: {
       activitySlots: positiveIntFrom(env, 'WORKER_ACTIVITY_SLOTS', 50),
+      metricsHost: env.WORKER_METRICS_HOST?.trim() || '0.0.0.0',
+      metricsPort: optionalPortFrom(env, 'WORKER_METRICS_PORT'),
+      temporalMetricsPort: optionalPortFrom(env, 'WORKER_TEMPORAL_METRICS_PORT'),
+    },
+    telemetry: {
+      otlpTracesUrl: booleanFrom(env, 'OTEL_SDK_DISABLED', false) ? undefined : otlpTracesUrlFrom(env),
+      serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined,
     },
     fulfillment: {
       deliveryDeadlineHours: intFrom(env, 'DELIVERY_DEADLINE_HOURS', 120),
@@ -185,6 +211,19 @@ function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number)
   const value = intFrom(env, name, fallback);
   if (value < 1) throw new Error(`${name} must be a positive integer, got "${env[name]}"`);
   return value;
+}
+
+/** The OTLP/HTTP traces URL, as the OpenTelemetry exporters derive it from their standard variables. */
+function otlpTracesUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (specific) return specific;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+/** A port, or undefined when the variable is unset or empty. */
+function optionalPortFrom(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : portFrom(env, name, 0);
 }
 
 export function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

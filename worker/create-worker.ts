@@ -1,5 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions as TemporalWorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { type WorkerMetrics, workerMetrics } from '../infra/metrics';
+import { activeTracing, type Tracing, TRACING_WORKFLOW_MODULE, tracingActivityInterceptor, tracingSinks } from '../infra/telemetry';
+import { activityMetricsInterceptor } from './activity-interceptors';
 
 /** Activity slots when the caller does not size them (in-process workers of tests and the bench). */
 export const DEFAULT_ACTIVITY_SLOTS = 200;
@@ -18,6 +21,13 @@ export interface WorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** The payload codec (infra/payload-codec.ts dataConverterFor); without it payloads are plaintext. */
   dataConverter?: TemporalWorkerOptions['dataConverter'];
+  /** Where activity outcomes and reservations are counted; default the process's worker metrics. */
+  metrics?: WorkerMetrics;
+  /**
+   * Tracing (infra/telemetry.ts); default the process's, if it traces. A prebuilt bundle carries
+   * workflow spans only if it was built with TRACING_WORKFLOW_MODULE among its interceptor modules.
+   */
+  tracing?: Tracing;
 }
 
 /** One worker runs every workflow and activity of the engine on one task queue. */
@@ -27,6 +37,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
 
 /** What createWorker passes to Worker.create. */
 export function temporalWorkerOptions(options: WorkerOptions): TemporalWorkerOptions {
+  const tracing = options.tracing ?? activeTracing();
   return {
     connection: options.connection,
     namespace: options.namespace,
@@ -38,5 +49,15 @@ export function temporalWorkerOptions(options: WorkerOptions): TemporalWorkerOpt
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_ACTIVITY_SLOTS,
     maxConcurrentWorkflowTaskExecutions: 200,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    interceptors: {
+      // Tracing first (outermost), so the metrics interceptor's work and log lines fall inside the activity's span.
+      activity: [
+        ...(tracing ? [tracingActivityInterceptor(tracing)] : []),
+        activityMetricsInterceptor(options.metrics ?? workerMetrics()),
+      ],
+      // Bundled only while tracing and only when bundling here (a prebuilt bundle carries its own modules).
+      ...(tracing && !options.workflowBundlePath ? { workflowModules: [TRACING_WORKFLOW_MODULE] } : {}),
+    },
+    ...(tracing ? { sinks: tracingSinks(tracing) } : {}),
   };
 }

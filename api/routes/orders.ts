@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { apiMetrics } from '../../infra/metrics';
 import { startOrderWorkflow } from '../../infra/workflow-starters';
 import { cancelOrderUpdate, orderStatusQuery, orderWorkflowId } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
@@ -24,6 +25,11 @@ import { callWorkflow, queryOrExplain } from '../temporal-errors';
 export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, temporal, config, timeouts } = deps;
   const retentionHours = config.api.idempotencyRetentionHours;
+  // Every log line of a request about one order (its error, "request completed") names the order.
+  app.addHook('preHandler', async (request, reply) => {
+    const orderId = (request.params as { id?: string } | undefined)?.id;
+    if (orderId) request.log = reply.log = request.log.child({ orderId });
+  });
 
   const startWorkflow = (orderId: string) =>
     within(deps, timeouts.startMs, () => startOrderWorkflow(temporal, config.temporal.taskQueue, db, orderId));
@@ -49,6 +55,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       }
       const scope = scopeOfRequest(request, retentionHours);
       const { orderId, replayed } = await writeOrder(db, config, request.body, scope);
+      request.log = reply.log = request.log.child({ orderId });
+      if (!replayed) apiMetrics().ordersCreated.inc({ channel: request.body.channel });
       // A replay starts the workflow too: the first attempt may have died right after its commit.
       await startAfterCommit(request.log, () => startWorkflow(orderId));
       if (replayed) reply.header(REPLAYED_HEADER, 'true');
