@@ -2,14 +2,15 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, upsertS
 import type { Activities } from '../activities';
 import { orderStatusFromShipments } from '../domain/status';
 import type { LineQuantity, LostResolution, OrderStatus } from '../domain/types';
-import { databaseActivity, externalServiceActivity } from './activity-options';
+import { externalServiceActivity } from './activity-options';
+import { db } from './database';
 import type { OrderInput, OrderView } from './definitions';
 import type { orderWorkflow } from './order';
 import { FailureReasonKey, OrderStatusKey } from './search-attributes';
 
+export { db } from './database';
+
 // Every retry is bounded (scheduleToCloseTimeout in activity-options.ts).
-/** Postgres work (reservations, projection). */
-export const db = proxyActivities<Activities>(databaseActivity);
 /** The payment gateway. */
 export const gateway = proxyActivities<Activities>(externalServiceActivity);
 

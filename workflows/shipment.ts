@@ -11,6 +11,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -19,7 +20,8 @@ import type { LabelOutcome } from '../activities/shipments';
 import { applyCarrierEvent, TrackingState } from '../domain/tracking';
 import { isCancellableShipment, isWithCarrier } from '../domain/status';
 import type { CarrierEvent, LostResolution, ShipmentStatus } from '../domain/types';
-import { databaseActivity, externalServiceActivity } from './activity-options';
+import { externalServiceActivity } from './activity-options';
+import { db } from './database';
 import {
   BusinessFailure,
   cancelShipmentSignal,
@@ -40,13 +42,14 @@ import {
 import { FailureReasonKey, ShipmentOverdueKey, ShipmentStatusKey } from './search-attributes';
 
 // Every retry is bounded (scheduleToCloseTimeout in activity-options.ts).
-const db = proxyActivities<Activities>(databaseActivity);
 const external = proxyActivities<Activities>(externalServiceActivity);
 
 /** The share is captured before the parcel leaves, so a declined capture keeps the goods in the building. */
 const CAPTURE_BEFORE_SHIPPING = 'capture-before-shipping';
 /** Patch: followCarrier checks continue-as-new also after an inbox that changed nothing. */
 const CONTINUE_AS_NEW_ON_NO_OP_PATCH = 'continue-as-new-on-no-op-inbox';
+/** Patch: one delivery-deadline timer per run instead of one per wait for carrier events. */
+const ONE_DEADLINE_TIMER_PATCH = 'one-delivery-deadline-timer';
 
 /** Everything the shipment knows; plain data so it survives continue-as-new. */
 interface ShipmentState extends TrackingState {
@@ -196,6 +199,15 @@ async function captureShare(input: ShipmentInput, s: ShipmentState): Promise<boo
 
 /** Applies carrier events in order, once each; flags the parcel overdue, then lost, as deadlines pass. */
 async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<void> {
+  // One timer for the delivery deadline however many events arrive (runs recorded before started one per wait).
+  let deadlinePassed = false;
+  let deadlineTimer: Promise<void> | undefined;
+  const deliveryDeadline = async (moved: () => boolean, untilDeadline: number): Promise<boolean> => {
+    if (!patched(ONE_DEADLINE_TIMER_PATCH)) return condition(moved, untilDeadline);
+    deadlineTimer ??= sleep(untilDeadline).then(() => void (deadlinePassed = true));
+    await condition(() => moved() || deadlinePassed);
+    return moved();
+  };
   while (s.status !== 'DELIVERED' && !s.lost) {
     if (s.inbox.length === 0) {
       const moved = () => s.inbox.length > 0 || s.lost !== undefined;
@@ -207,7 +219,7 @@ async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<vo
         continue;
       }
       const untilDeadline = Date.parse(s.deliveryDeadline!) - Date.now();
-      if (untilDeadline <= 0 || !(await condition(moved, untilDeadline))) {
+      if (untilDeadline <= 0 || !(await deliveryDeadline(moved, untilDeadline))) {
         s.overdue = true;
         if (s.lostAfterHours !== undefined) s.lostDeadline = new Date(Date.now() + s.lostAfterHours * 3_600_000).toISOString();
         upsertSearchAttributes([{ key: ShipmentOverdueKey, value: true }]);

@@ -4,6 +4,8 @@
  * workflow code (test/workflows/replay.test.ts), so a change that would break running workflows
  * fails there. Only scenarios without a recorded file run: histories of older code are what
  * guard its patched() branches, so they are kept (delete a file to record it again).
+ * `-- --generation <name>` records every scenario again into test/histories/<name>/, for a change
+ * that takes new paths through all of them (a patched() that applies everywhere).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,9 +19,13 @@ import { address, orderRequest, Product, seedProduct, seedWarehouse } from '../.
 import { Engine } from '../../dev/harness/engine';
 import { eventually } from '../helpers/eventually';
 
-const OUT = __dirname;
+const generation = process.argv.includes('--generation') ? process.argv[process.argv.indexOf('--generation') + 1] : undefined;
+if (generation !== undefined && !/^[a-z0-9-]+$/.test(generation)) throw new Error('--generation needs a name of a-z, 0-9 and -');
+const OUT = generation ? path.join(__dirname, generation) : __dirname;
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 async function main(): Promise<void> {
+  fs.mkdirSync(OUT, { recursive: true });
   const cli = findTemporalCli();
   if (!cli) throw new Error(`Recording needs the Temporal CLI. ${installHint('temporal')}`);
   const server = await TestWorkflowEnvironment.createLocal({
@@ -214,7 +220,7 @@ class Scenarios {
       maxBuffer: 64 * 1024 * 1024,
     });
     // Stack traces in failures name this machine's folders; keep them relative to the project.
-    const projectRoot = JSON.stringify(path.resolve(OUT, '..', '..') + path.sep).slice(1, -1);
+    const projectRoot = JSON.stringify(PROJECT_ROOT + path.sep).slice(1, -1);
     fs.writeFileSync(path.join(OUT, `${name}.json`), json.split(projectRoot).join(''));
     console.log(`recorded ${name} (${JSON.parse(json).events.length} events)`);
   }

@@ -220,9 +220,11 @@ describe('order workflow: cancellation', () => {
 });
 
 /** Waits until the shipment's history shows the order's cancel signal. */
+/** The shipment has taken the cancel signal: a workflow task completed after it arrived. */
 async function cancelSignalReached(workflowId: string): Promise<void> {
   await eventually(async () => {
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    return history.events?.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'cancel');
+    const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const signalAt = events.findIndex((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'cancel');
+    return signalAt >= 0 && events.slice(signalAt).some((event) => event.workflowTaskCompletedEventAttributes);
   });
 }
