@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+export { freePort } from '../dev/harness/free-port';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The last this many characters of a child's output are kept for an error message. */
@@ -76,16 +76,4 @@ export function residentMemory(pid: number): { rss: number; peak: number } {
     const rss = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) * 1024;
     return { rss, peak: NaN };
   }
-}
-
-/** A local port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

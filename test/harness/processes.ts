@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { eventually } from '../helpers/eventually';
+export { freePort } from '../../dev/harness/free-port';
 
 /** An engine process (`worker/main.ts`, `api/main.ts`) as in production; resolves once it prints `ready`. */
 export async function startProcess(entry: string, env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
@@ -25,16 +25,4 @@ export async function killed(child: ChildProcess, signal: NodeJS.Signals = 'SIGK
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await exited;
-}
-
-/** A local port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
