@@ -29,16 +29,20 @@ export function inventoryActivities(db: Knex, wake: StockWaker) {
      * Allocates and reserves in one transaction: all lines or, with allowPartial, what is there.
      * The order's row is locked first, so a timed-out attempt still running and its retry queue up
      * and the second finds the first's reservations. Stock is read without locks and taken with one
-     * conditional UPDATE per (sku, location), in that order: a hot SKU's row is held only from its
-     * UPDATE to the commit, and the CHECK on inventory_levels makes overselling impossible anyway.
+     * conditional UPDATE per (sku, location), as the transaction's last statements: a hot SKU's row
+     * is held only from its UPDATE to the COMMIT, and the CHECK on inventory_levels makes
+     * overselling impossible anyway. The answer is read after the commit, from what is stored, so
+     * the first run and a retry answer alike.
      */
     async reserveStock(input: ReserveStockInput): Promise<ReservationResult> {
-      return db.transaction(async (trx) => {
-        await trx('orders').where({ id: input.orderId }).forUpdate().first('id');
-        const existing = await trx('reservations').where({ order_id: input.orderId, allocation_no: input.allocationNo }).first('id');
-        if (!existing) await reserveAvailable(trx, input);
-        return reservationResult(trx, input);
+      await db.transaction(async (trx) => {
+        const order = await trx('orders')
+          .where({ id: input.orderId })
+          .forUpdate()
+          .first(trx.raw('EXISTS (SELECT 1 FROM reservations WHERE order_id = ? AND allocation_no = ?) AS reserved', [input.orderId, input.allocationNo]));
+        if (!order?.reserved) await reserveAvailable(trx, input);
       });
+      return reservationResult(db, input);
     },
 
     /** Gives back what an order still holds, and wakes the orders waiting for those SKUs. */
@@ -61,43 +65,61 @@ export async function reservedSkus(db: Knex, where: { order_id: string } | { shi
 /** Tries the plan again when another order took the stock between the read and the UPDATE. */
 const RESERVE_ATTEMPTS = 20;
 
-class StockMoved extends Error {}
+class StockMoved extends Error {
+  constructor() {
+    super(`stock moved under ${RESERVE_ATTEMPTS} allocation plans in a row`);
+  }
+}
+
+interface Take extends LineQuantity {
+  locationId: string;
+}
 
 async function reserveAvailable(trx: Knex.Transaction, input: ReserveStockInput): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const plan = allocate(input.lines, await readStock(trx, input.lines.map((line) => line.sku)), input.allowPartial);
-    const takes = plan.allocations
+    const takes: Take[] = plan.allocations
       .flatMap((allocation) => allocation.lines.map((line) => ({ ...line, locationId: allocation.locationId })))
+      // One lock order for every transaction, so two orders for the same SKUs cannot deadlock.
       .sort((a, b) => (a.sku === b.sku ? a.locationId.localeCompare(b.locationId) : a.sku < b.sku ? -1 : 1));
-    try {
-      // A savepoint: a plan that loses a race undoes its earlier takes and is planned again.
-      await trx.transaction(async (savepoint) => {
-        for (const take of takes) {
-          const taken = await savepoint('inventory_levels')
-            .where({ sku: take.sku, location_id: take.locationId })
-            .andWhereRaw('on_hand - reserved >= ?', [take.quantity])
-            .update({ reserved: savepoint.raw('reserved + ?', [take.quantity]), updated_at: savepoint.fn.now() })
-            .returning('sku');
-          if (taken.length === 0) throw new StockMoved();
-        }
-        if (takes.length > 0) {
-          await savepoint('reservations').insert(
-            takes.map((take) => ({
-              order_id: input.orderId,
-              allocation_no: input.allocationNo,
-              line_no: take.lineNo,
-              sku: take.sku,
-              location_id: take.locationId,
-              quantity: take.quantity,
-            })),
-          );
-        }
-      });
-      return;
-    } catch (error) {
-      if (!(error instanceof StockMoved) || attempt >= RESERVE_ATTEMPTS) throw error;
-    }
+    if (takes.length === 0) return;
+    // The reservation rows go first: they belong to this order alone, so the contended level rows
+    // are locked by the last statements, just before the COMMIT.
+    await trx('reservations').insert(
+      takes.map((take) => ({
+        order_id: input.orderId,
+        allocation_no: input.allocationNo,
+        line_no: take.lineNo,
+        sku: take.sku,
+        location_id: take.locationId,
+        quantity: take.quantity,
+      })),
+    );
+    const taken = await takeStock(trx, takes);
+    if (taken === takes.length) return;
+    // Another order took the stock between the read and the UPDATE: give back this plan and plan again.
+    await undoPlan(trx, input, takes.slice(0, taken));
+    if (attempt >= RESERVE_ATTEMPTS) throw new StockMoved();
   }
+}
+
+/** Takes each line's stock in order, stopping at the first that is no longer there; answers how many were taken. */
+async function takeStock(trx: Knex.Transaction, takes: Take[]): Promise<number> {
+  for (const [index, take] of takes.entries()) {
+    const taken = await trx('inventory_levels')
+      .where({ sku: take.sku, location_id: take.locationId })
+      .andWhereRaw('on_hand - reserved >= ?', [take.quantity])
+      .update({ reserved: trx.raw('reserved + ?', [take.quantity]), updated_at: trx.fn.now() });
+    if (taken === 0) return index;
+  }
+  return takes.length;
+}
+
+async function undoPlan(trx: Knex.Transaction, input: ReserveStockInput, taken: Take[]): Promise<void> {
+  for (const take of taken) {
+    await trx('inventory_levels').where({ sku: take.sku, location_id: take.locationId }).decrement('reserved', take.quantity);
+  }
+  await trx('reservations').where({ order_id: input.orderId, allocation_no: input.allocationNo }).delete();
 }
 
 export async function releaseActive(trx: Knex.Transaction, orderId: string, shipmentId?: string): Promise<number> {
@@ -113,12 +135,13 @@ export async function releaseActive(trx: Knex.Transaction, orderId: string, ship
   return active.reduce((units, reservation) => units + reservation.quantity, 0);
 }
 
-/** Available stock per active location, read without locks: the conditional UPDATE decides. */
+/** Available stock per active location (quarantine is never allocated), read without locks: the conditional UPDATE decides. */
 async function readStock(trx: Knex.Transaction, skus: string[]): Promise<StockAtLocation[]> {
   const rows = await trx('inventory_levels as l')
     .join('locations as loc', 'loc.id', 'l.location_id')
     .whereIn('l.sku', skus)
     .andWhere('loc.active', true)
+    .andWhereNot('loc.kind', 'quarantine')
     .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'loc.priority');
   const byLocation = new Map<string, StockAtLocation>();
   for (const row of rows) {
@@ -134,8 +157,8 @@ async function readStock(trx: Knex.Transaction, skus: string[]): Promise<StockAt
 }
 
 /** Builds the answer from what is stored, so the first run and a retry answer alike. */
-async function reservationResult(trx: Knex.Transaction, input: ReserveStockInput): Promise<ReservationResult> {
-  const rows = await trx('reservations as r')
+async function reservationResult(db: Knex, input: ReserveStockInput): Promise<ReservationResult> {
+  const rows = await db('reservations as r')
     .join('locations as loc', 'loc.id', 'r.location_id')
     .join('products as p', 'p.sku', 'r.sku')
     .leftJoin('bin_assignments as b', function joinBin() {
