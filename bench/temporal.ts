@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli, installHint } from '../infra/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../worker/create-worker';
 
 export const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
 
@@ -46,7 +47,11 @@ export async function startTemporal(): Promise<BenchTemporal> {
 
 /** The engine's workflows bundled once into a file the in-process and spawned workers share. */
 export async function bundleEngineWorkflows(): Promise<string> {
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietLogger,
+  });
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oms-bench-')), 'workflows.js');
   fs.writeFileSync(file, bundle.code);
   return file;

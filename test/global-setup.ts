@@ -10,6 +10,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { configuredDatabaseUrl, testDatabaseUrl } from './helpers/database-url';
 import { dropDatabase } from '../dev/harness/drop-database';
 import { runEmbeddedPostgres } from '../dev/postgres';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../worker/create-worker';
 
 /** What global teardown needs from global setup (jest runs both in one process). */
 export interface TestRun {
@@ -59,7 +60,11 @@ export default async function globalSetup(): Promise<void> {
     throw error;
   }
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: quietLogger,
+  });
   run.bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oms-test-'));
   const bundlePath = path.join(run.bundleDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);

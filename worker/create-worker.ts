@@ -4,6 +4,9 @@ import { type WorkerMetrics, workerMetrics } from '../infra/metrics';
 import { activeTracing, type Tracing, TRACING_WORKFLOW_MODULE, tracingActivityInterceptor, tracingSinks } from '../infra/telemetry';
 import { activityMetricsInterceptor } from './activity-interceptors';
 
+/** Workflow interceptor modules every bundle of the engine's workflows includes (workflow log attributes). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/log-attributes')];
+
 /** Activity slots when the caller does not size them (in-process workers of tests and the bench). */
 export const DEFAULT_ACTIVITY_SLOTS = 200;
 
@@ -55,8 +58,8 @@ export function temporalWorkerOptions(options: WorkerOptions): TemporalWorkerOpt
         ...(tracing ? [tracingActivityInterceptor(tracing)] : []),
         activityMetricsInterceptor(options.metrics ?? workerMetrics()),
       ],
-      // Bundled only while tracing and only when bundling here (a prebuilt bundle carries its own modules).
-      ...(tracing && !options.workflowBundlePath ? { workflowModules: [TRACING_WORKFLOW_MODULE] } : {}),
+      // Used only when bundling here: a prebuilt bundle carries its own modules. Tracing's only while tracing.
+      workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...(tracing ? [TRACING_WORKFLOW_MODULE] : [])],
     },
     ...(tracing ? { sinks: tracingSinks(tracing) } : {}),
   };

@@ -85,7 +85,7 @@ function hostPort(host: string, port: number): string {
 /**
  * The SDK's log entries (worker, workflow and activity loggers, and the SDK core's own) as one JSON
  * object per line, like the API's: activity lines carry workflowId, activityType and orderId
- * (worker/activity-interceptors.ts), workflow lines workflowId and runId.
+ * (worker/activity-interceptors.ts), workflow lines workflowId, runId and orderId (workflows/log-attributes.ts).
  */
 function writeJsonLine(entry: LogEntry): void {
   const line = JSON.stringify(

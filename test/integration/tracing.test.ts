@@ -12,6 +12,7 @@ import { Engine } from '../../dev/harness/engine';
 import { installTracing, type Tracing, TRACING_WORKFLOW_MODULE } from '../../infra/telemetry';
 import { freePort, killed, startProcess } from '../harness/processes';
 import { eventually } from '../helpers/eventually';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../worker/create-worker';
 
 /**
  * One trace from an API request to the workflow it starts, that workflow's activities, the shipment
@@ -31,7 +32,7 @@ beforeAll(async () => {
   const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [TRACING_WORKFLOW_MODULE],
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, TRACING_WORKFLOW_MODULE],
     logger: quiet,
   });
   bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oms-tracing-')), 'workflow-bundle.js');

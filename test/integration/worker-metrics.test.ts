@@ -110,7 +110,7 @@ it('exports activity outcomes, reservations and stock-outs, the SDK runtime metr
   await expectInvariants(engine.db, engine.temporal);
 });
 
-it("logs JSON lines, an activity's with its workflow id and order id", async () => {
+it("logs JSON lines, an activity's and a workflow's with its workflow id and order id", async () => {
   const lines = output
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -118,4 +118,7 @@ it("logs JSON lines, an activity's with its workflow id and order id", async () 
   const refusal = lines.find((line) => line.msg === 'Activity failed' && String(line.workflowId).startsWith('shipment:'));
   expect(refusal).toMatchObject({ level: 'warn', activityType: expect.any(String), error: { failureType: 'carrier_refused' } });
   expect(refusal!.workflowId).toBe(`shipment:${refusal!.orderId}:1`);
+  // The shipment workflow's own line about the same refusal (workflows/log-attributes.ts adds orderId).
+  const noLabel = lines.find((line) => line.msg === 'no label' && line.workflowId === refusal!.workflowId);
+  expect(noLabel).toMatchObject({ level: 'warn', sdkComponent: 'workflow', orderId: refusal!.orderId, runId: expect.any(String) });
 });

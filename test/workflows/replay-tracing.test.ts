@@ -6,6 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { TRACING_WORKFLOW_MODULE } from '../../infra/telemetry';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../worker/create-worker';
 
 /**
  * Turning tracing on (OTEL_EXPORTER_OTLP_ENDPOINT) adds the OpenTelemetry workflow interceptors to
@@ -21,7 +22,7 @@ beforeAll(async () => {
   const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
   ({ code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [TRACING_WORKFLOW_MODULE],
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES, TRACING_WORKFLOW_MODULE],
     logger: quiet,
   }));
 }, 120_000);
