@@ -26,22 +26,14 @@ export interface ReservationResult {
 export function inventoryActivities(db: Knex, wake: StockWaker) {
   return {
     /**
-     * Allocates and reserves in one transaction: all lines or, with allowPartial, what is there.
-     * The order's row is locked first, so a timed-out attempt still running and its retry queue up
-     * and the second finds the first's reservations. Stock is read without locks and taken with one
-     * conditional UPDATE per (sku, location), as the transaction's last statements: a hot SKU's row
-     * is held only from its UPDATE to the COMMIT, and the CHECK on inventory_levels makes
-     * overselling impossible anyway. The answer is read after the commit, from what is stored, so
-     * the first run and a retry answer alike.
+     * Allocates and reserves all lines or, with allowPartial, what is there. Stock is read without
+     * locks, planned here (domain/allocation.ts), and taken by reserve_stock in one statement
+     * (migration 009): all or nothing, idempotent per (order, allocationNo), and a hot SKU's row is
+     * locked only inside the server. The CHECK on inventory_levels makes overselling impossible anyway.
+     * The answer is read from what is stored, so the first run and a retry answer alike.
      */
     async reserveStock(input: ReserveStockInput): Promise<ReservationResult> {
-      await db.transaction(async (trx) => {
-        const order = await trx('orders')
-          .where({ id: input.orderId })
-          .forUpdate()
-          .first(trx.raw('EXISTS (SELECT 1 FROM reservations WHERE order_id = ? AND allocation_no = ?) AS reserved', [input.orderId, input.allocationNo]));
-        if (!order?.reserved) await reserveAvailable(trx, input);
-      });
+      await reserveAvailable(db, input);
       return reservationResult(db, input);
     },
 
@@ -64,62 +56,24 @@ export async function reservedSkus(db: Knex, where: { order_id: string } | { shi
 
 /** Tries the plan again when another order took the stock between the read and the UPDATE. */
 const RESERVE_ATTEMPTS = 20;
+/** reserve_stock's SQLSTATE for a plan whose stock another order took meanwhile. */
+const STOCK_MOVED = 'OM001';
 
-class StockMoved extends Error {
-  constructor() {
-    super(`stock moved under ${RESERVE_ATTEMPTS} allocation plans in a row`);
-  }
-}
-
-interface Take extends LineQuantity {
-  locationId: string;
-}
-
-async function reserveAvailable(trx: Knex.Transaction, input: ReserveStockInput): Promise<void> {
+async function reserveAvailable(db: Knex, input: ReserveStockInput): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const plan = allocate(input.lines, await readStock(trx, input.lines.map((line) => line.sku)), input.allowPartial);
-    const takes: Take[] = plan.allocations
-      .flatMap((allocation) => allocation.lines.map((line) => ({ ...line, locationId: allocation.locationId })))
-      // One lock order for every transaction, so two orders for the same SKUs cannot deadlock.
-      .sort((a, b) => (a.sku === b.sku ? a.locationId.localeCompare(b.locationId) : a.sku < b.sku ? -1 : 1));
-    if (takes.length === 0) return;
-    // The reservation rows go first: they belong to this order alone, so the contended level rows
-    // are locked by the last statements, just before the COMMIT.
-    await trx('reservations').insert(
-      takes.map((take) => ({
-        order_id: input.orderId,
-        allocation_no: input.allocationNo,
-        line_no: take.lineNo,
-        sku: take.sku,
-        location_id: take.locationId,
-        quantity: take.quantity,
-      })),
+    const plan = allocate(input.lines, await readStock(db, input.lines.map((line) => line.sku)), input.allowPartial);
+    const takes = plan.allocations.flatMap((allocation) =>
+      allocation.lines.map((line) => ({ line_no: line.lineNo, sku: line.sku, location_id: allocation.locationId, quantity: line.quantity })),
     );
-    const taken = await takeStock(trx, takes);
-    if (taken === takes.length) return;
-    // Another order took the stock between the read and the UPDATE: give back this plan and plan again.
-    await undoPlan(trx, input, takes.slice(0, taken));
-    if (attempt >= RESERVE_ATTEMPTS) throw new StockMoved();
+    // Nothing to take: either no stock, or a retry whose first attempt took it (its rows answer).
+    if (takes.length === 0) return;
+    try {
+      await db.raw('SELECT reserve_stock(?, ?, ?::jsonb)', [input.orderId, input.allocationNo, JSON.stringify(takes)]);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== STOCK_MOVED || attempt >= RESERVE_ATTEMPTS) throw error;
+    }
   }
-}
-
-/** Takes each line's stock in order, stopping at the first that is no longer there; answers how many were taken. */
-async function takeStock(trx: Knex.Transaction, takes: Take[]): Promise<number> {
-  for (const [index, take] of takes.entries()) {
-    const taken = await trx('inventory_levels')
-      .where({ sku: take.sku, location_id: take.locationId })
-      .andWhereRaw('on_hand - reserved >= ?', [take.quantity])
-      .update({ reserved: trx.raw('reserved + ?', [take.quantity]), updated_at: trx.fn.now() });
-    if (taken === 0) return index;
-  }
-  return takes.length;
-}
-
-async function undoPlan(trx: Knex.Transaction, input: ReserveStockInput, taken: Take[]): Promise<void> {
-  for (const take of taken) {
-    await trx('inventory_levels').where({ sku: take.sku, location_id: take.locationId }).decrement('reserved', take.quantity);
-  }
-  await trx('reservations').where({ order_id: input.orderId, allocation_no: input.allocationNo }).delete();
 }
 
 export async function releaseActive(trx: Knex.Transaction, orderId: string, shipmentId?: string): Promise<number> {
@@ -136,8 +90,8 @@ export async function releaseActive(trx: Knex.Transaction, orderId: string, ship
 }
 
 /** Available stock per active location (quarantine is never allocated), read without locks: the conditional UPDATE decides. */
-async function readStock(trx: Knex.Transaction, skus: string[]): Promise<StockAtLocation[]> {
-  const rows = await trx('inventory_levels as l')
+async function readStock(db: Knex, skus: string[]): Promise<StockAtLocation[]> {
+  const rows = await db('inventory_levels as l')
     .join('locations as loc', 'loc.id', 'l.location_id')
     .whereIn('l.sku', skus)
     .andWhere('loc.active', true)

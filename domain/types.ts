@@ -91,3 +91,37 @@ export interface LineQuantity {
   sku: string;
   quantity: number;
 }
+
+// ---------- Returns ----------
+
+export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'changed_mind', 'other'] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];
+/** The seller's fault: when every unit of an order comes back for one of these, its shipping is refunded too. */
+export const SELLER_FAULT_REASONS: ReturnReason[] = ['damaged', 'wrong_item', 'not_as_described'];
+
+/** What inspection at the dock does with each received unit. */
+export const RETURN_DISPOSITIONS = ['restock', 'damaged', 'scrap'] as const;
+export type ReturnDisposition = (typeof RETURN_DISPOSITIONS)[number];
+
+export const RETURN_STATUSES = [
+  /** Rules did not approve it: waiting for ops to approve or reject, until the approval deadline. */
+  'AWAITING_APPROVAL',
+  'APPROVED',
+  /** Return label bought: waiting for the customer to send the parcel. */
+  'AWAITING_PARCEL',
+  'IN_TRANSIT',
+  /** The carrier delivered it to the warehouse: waiting for receipt and inspection at the dock. */
+  'ARRIVED',
+  /** Received and inspected: stock put back, refund under way. */
+  'RECEIVED',
+  'REFUNDED',
+  'CLOSED',
+  'REJECTED',
+  'CANCELLED',
+  /** No decision before the approval deadline, or no parcel before the parcel deadline: no refund. */
+  'EXPIRED',
+  /** The carrier refused the return label, or the gateway refused the refund. */
+  'FAILED',
+] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+export const FINAL_RETURN_STATUSES: ReturnStatus[] = ['CLOSED', 'REJECTED', 'CANCELLED', 'EXPIRED', 'FAILED'];

@@ -1,4 +1,5 @@
-
+import { RETURN_REASONS, type ReturnReason } from '../domain/types';
+import type { ReturnPolicy } from '../workflows/definitions';
 import { payloadKeysFrom, type PayloadKeys } from './payload-codec';
 import { assertProductionSecrets, isProduction } from './production';
 
@@ -96,6 +97,12 @@ export interface Config {
     /** A backorder deadline may lie at most this many days ahead. */
     backorderMaxDays: number;
   };
+  returns: {
+    /** Days after a shipment's delivery its units may be returned, unless the product sets its own. */
+    windowDays: number;
+    /** Fixed into each return when it is requested. */
+    policy: ReturnPolicy;
+  };
 }
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/oms';
@@ -166,7 +173,33 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
       backorderWaitHours: intFrom(env, 'BACKORDER_WAIT_HOURS', 14 * 24),
       backorderMaxDays: positiveIntFrom(env, 'BACKORDER_MAX_DAYS', 90),
     },
+    returns: {
+      windowDays: positiveIntFrom(env, 'RETURN_WINDOW_DAYS', 30),
+      policy: {
+        autoApproveReasons: returnReasonsFrom(env, 'RETURN_AUTO_APPROVE_REASONS', ['damaged', 'wrong_item', 'not_as_described']),
+        autoApproveMaxCents: intFrom(env, 'RETURN_AUTO_APPROVE_MAX_CENTS', 20_000),
+        approvalTimeoutHours: positiveIntFrom(env, 'RETURN_APPROVAL_TIMEOUT_HOURS', 72),
+        parcelExpiryDays: positiveIntFrom(env, 'RETURN_PARCEL_EXPIRY_DAYS', 30),
+        restockingFeePercent: percentFrom(env, 'RETURN_RESTOCKING_FEE_PERCENT', 10),
+      },
+    },
   };
+}
+
+/** A comma-separated list of return reasons; an empty value approves nothing by rule. */
+function returnReasonsFrom(env: NodeJS.ProcessEnv, name: string, fallback: ReturnReason[]): ReturnReason[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const reasons = raw.split(',').map((reason) => reason.trim()).filter(Boolean);
+  const unknown = reasons.filter((reason) => !(RETURN_REASONS as readonly string[]).includes(reason));
+  if (unknown.length > 0) throw new Error(`${name} has unknown return reasons: ${unknown.join(', ')} (known: ${RETURN_REASONS.join(', ')})`);
+  return reasons as ReturnReason[];
+}
+
+function percentFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value > 100) throw new Error(`${name} must be a percentage from 0 to 100, got ${value}`);
+  return value;
 }
 
 /**

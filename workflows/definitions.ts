@@ -12,6 +12,8 @@ import type {
   LostResolution,
   OrderLine,
   OrderStatus,
+  ReturnReason,
+  ReturnStatus,
   ShipmentStatus,
 } from '../domain/types';
 
@@ -21,6 +23,7 @@ export const shipmentId = (orderId: string, shipmentNo: number): string => `${or
 export const receiptWorkflowId = (receiptId: string): string => `receipt:${receiptId}`;
 /** Wake-ups for stock freed by a release; receipts keep their own `receipt:<id>` ids. */
 export const wakeWorkflowId = (source: string): string => `wake:${source}`;
+export const returnWorkflowId = (returnId: string): string => `return:${returnId}`;
 
 /** ApplicationFailure types that updates reject with; the API turns them into 409/422 codes. */
 export const Refusal = {
@@ -28,6 +31,10 @@ export const Refusal = {
   invalidShipmentState: 'invalid_shipment_state',
   itemNotInShipment: 'item_not_in_shipment',
   scanExceedsQuantity: 'scan_exceeds_quantity',
+  returnNotAwaitingApproval: 'return_not_awaiting_approval',
+  returnNotCancellable: 'return_not_cancellable',
+  returnNotReceivable: 'return_not_receivable',
+  inspectionMismatch: 'inspection_quantities_mismatch',
 } as const;
 
 /**
@@ -206,3 +213,81 @@ export interface WakeBackordersInput {
   source: string;
   skus: string[];
 }
+
+// ---------- Returns ----------
+
+/** Settings a return runs under, fixed when it is requested so the workflow stays deterministic. */
+export interface ReturnPolicy {
+  /** Auto-approve when every line's reason is in this list and the value is at most autoApproveMaxCents. */
+  autoApproveReasons: ReturnReason[];
+  autoApproveMaxCents: number;
+  /** A return nobody approves or rejects within this many hours expires. */
+  approvalTimeoutHours: number;
+  /** A parcel that has not reached the warehouse this many days after the label expires the return. */
+  parcelExpiryDays: number;
+  /** Percent of the price kept for units returned as changed_mind. */
+  restockingFeePercent: number;
+}
+
+export interface ReturnLineInput {
+  /** The order line this return line takes units back from. */
+  lineNo: number;
+  sku: string;
+  quantity: number;
+  reason: ReturnReason;
+  note?: string;
+  unitPriceCents: number;
+  /** Exchange: a replacement order ships this SKU once the returned unit passes inspection. */
+  exchangeSku?: string;
+}
+
+export interface ReturnInput {
+  returnId: string;
+  orderId: string;
+  customerId: string;
+  channel: string;
+  currency: string;
+  /** The warehouse the parcel goes back to (where the units were shipped from). */
+  locationId: string;
+  lines: ReturnLineInput[];
+  policy: ReturnPolicy;
+  /** Ship exchanges at once, holding their value on the original authorization until inspection. */
+  advanceExchange: boolean;
+}
+
+export interface ReceivedLine {
+  lineNo: number;
+  /** restock + damaged + scrap = the units that arrived; units never received are not refunded. */
+  restock: number;
+  damaged: number;
+  scrap: number;
+}
+
+export interface ReturnView {
+  returnId: string;
+  orderId: string;
+  status: ReturnStatus;
+  lines: (ReturnLineInput & { received?: ReceivedLine })[];
+  trackingNumber?: string;
+  labelUrl?: string;
+  refundCents?: number;
+  exchangeOrderId?: string;
+  decision?: { approved: boolean; by?: string; note?: string };
+  /** CANCELLED, REJECTED, EXPIRED, FAILED: why. */
+  reason?: string;
+  timeline: TimelineEntry[];
+}
+
+export interface ReturnDecision {
+  by?: string;
+  note?: string;
+}
+
+export const returnStatusQuery = defineQuery<ReturnView>('status');
+export const approveReturnUpdate = defineUpdate<ReturnView, [ReturnDecision]>('approve');
+export const rejectReturnUpdate = defineUpdate<ReturnView, [ReturnDecision]>('reject');
+/** Accepted until the parcel is received; voids an unused return label. */
+export const cancelReturnUpdate = defineUpdate<ReturnView, [{ reason: string; by?: string }]>('cancel');
+/** Receipt and inspection at the dock, one disposition split per line. */
+export const receiveReturnUpdate = defineUpdate<ReturnView, [{ lines: ReceivedLine[]; by?: string }]>('receive');
+// Carrier events on the return label arrive as carrierEventSignal ('carrierEvent'), like shipments'.

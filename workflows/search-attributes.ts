@@ -10,6 +10,10 @@ export const ShipmentOverdueKey = defineSearchAttributeKey('ShipmentOverdue', Se
 /** Why an order or shipment FAILED, e.g. FailureReason="carrier_refused". */
 export const FailureReasonKey = defineSearchAttributeKey('FailureReason', SearchAttributeType.KEYWORD);
 
+/** Returns: ReturnStatus="AWAITING_APPROVAL"; OrderId links a return to its order. */
+export const ReturnStatusKey = defineSearchAttributeKey('ReturnStatus', SearchAttributeType.KEYWORD);
+export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
+
 export const ALL_SEARCH_ATTRIBUTES = [
   OrderStatusKey,
   CustomerIdKey,
@@ -18,4 +22,6 @@ export const ALL_SEARCH_ATTRIBUTES = [
   ShipmentStatusKey,
   ShipmentOverdueKey,
   FailureReasonKey,
+  ReturnStatusKey,
+  OrderIdKey,
 ];

@@ -5,6 +5,8 @@ import * as idempotencyKeys from './003_idempotency_keys';
 import * as shipmentParcels from './004_shipment_parcels';
 import * as apiKeyScopes from './006_api_key_scopes';
 import * as webhookHardening from './007_webhook_hardening';
+import * as returns from './008_returns';
+import * as reserveStockFunction from './009_reserve_stock_function';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -19,6 +21,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_shipment_parcels': shipmentParcels,
   '006_api_key_scopes': apiKeyScopes,
   '007_webhook_hardening': webhookHardening,
+  '008_returns': returns,
+  '009_reserve_stock_function': reserveStockFunction,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
