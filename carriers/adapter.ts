@@ -32,8 +32,14 @@ export interface CarrierAdapter {
    */
   purchaseLabel(request: LabelRequest): Promise<Label>;
   /**
-   * Voiding a label that is already void succeeds. A label whose parcel the carrier already has
-   * cannot be voided: the answer is 'in_use', and the parcel is on its way.
+   * A prepaid label the customer sends a return with, from their address to the warehouse. Its
+   * tracking events come like a shipment's, ending in 'delivered' at the warehouse. Buying twice
+   * with the same idempotency key returns the first label.
+   */
+  purchaseReturnLabel(request: ReturnLabelRequest): Promise<Label>;
+  /**
+   * Voiding a label (a shipment's or a return's) that is already void succeeds. A label whose
+   * parcel the carrier already has cannot be voided: the answer is 'in_use', and the parcel is on its way.
    */
   voidLabel(labelId: string): Promise<'voided' | 'in_use'>;
 }
@@ -62,6 +68,14 @@ export interface Rate {
 export interface LabelRequest extends RateRequest {
   idempotencyKey: string;
   /** The engine's shipment id, printed on the label. */
+  reference: string;
+  service?: string;
+}
+
+/** `from` is the customer sending the parcel back, `to` the warehouse that receives it. */
+export interface ReturnLabelRequest extends RateRequest {
+  idempotencyKey: string;
+  /** The engine's return id, printed on the label. */
   reference: string;
   service?: string;
 }

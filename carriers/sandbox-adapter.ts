@@ -7,6 +7,7 @@ import {
   type ParcelLimits,
   type Rate,
   type RateRequest,
+  type ReturnLabelRequest,
 } from './adapter';
 import { SANDBOX_PARCEL_LIMITS } from './sandbox/limits';
 
@@ -34,18 +35,12 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
     return rates;
   }
 
-  async purchaseLabel(request: LabelRequest): Promise<Label> {
-    const { idempotencyKey, ...body } = request;
-    const label = await this.call<Label>('POST', '/v1/labels', body, { 'Idempotency-Key': idempotencyKey });
-    return {
-      labelId: label.labelId,
-      trackingNumber: label.trackingNumber,
-      service: label.service,
-      costCents: label.costCents,
-      currency: label.currency,
-      labelUrl: label.labelUrl,
-      pieces: label.pieces.map((piece): LabelPiece => ({ trackingNumber: piece.trackingNumber, labelUrl: piece.labelUrl })),
-    };
+  purchaseLabel(request: LabelRequest): Promise<Label> {
+    return this.buyLabel(request, false);
+  }
+
+  purchaseReturnLabel(request: ReturnLabelRequest): Promise<Label> {
+    return this.buyLabel(request, true);
   }
 
   async voidLabel(labelId: string): Promise<'voided' | 'in_use'> {
@@ -56,6 +51,20 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
       if (error instanceof CarrierRejectedError && error.code === 'label_in_use') return 'in_use';
       throw error;
     }
+  }
+
+  private async buyLabel(request: LabelRequest | ReturnLabelRequest, isReturn: boolean): Promise<Label> {
+    const { idempotencyKey, ...body } = request;
+    const label = await this.call<Label>('POST', '/v1/labels', { ...body, return: isReturn }, { 'Idempotency-Key': idempotencyKey });
+    return {
+      labelId: label.labelId,
+      trackingNumber: label.trackingNumber,
+      service: label.service,
+      costCents: label.costCents,
+      currency: label.currency,
+      labelUrl: label.labelUrl,
+      pieces: label.pieces.map((piece): LabelPiece => ({ trackingNumber: piece.trackingNumber, labelUrl: piece.labelUrl })),
+    };
   }
 
   private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {

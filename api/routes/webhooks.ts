@@ -4,10 +4,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { isWithCarrier } from '../../domain/status';
 import { applyCarrierEvent } from '../../domain/tracking';
-import type { CarrierEvent, ShipmentStatus } from '../../domain/types';
+import { type CarrierEvent, FINAL_RETURN_STATUSES, type ShipmentStatus } from '../../domain/types';
 import { recordWebhookFailure, type WebhookFailureReason } from '../../db/webhook-failures';
 import { verifyWebhook } from '../../domain/webhook-signature';
-import { carrierEventSignal, shipmentWorkflowId } from '../../workflows/definitions';
+import { carrierEventSignal, returnWorkflowId, shipmentWorkflowId } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
 import { type RouteDeps, within } from '../deps';
 import { jsonDepth, MAX_JSON_DEPTH } from '../json-depth';
@@ -29,7 +29,8 @@ const SIGNATURE_FAILURES = {
 /**
  * Carrier tracking events. The signature is checked before anything else (a forged request learns
  * nothing about validation), every attempt is stored, each verified event id is accepted once, and
- * the event becomes a signal to the shipment's workflow, which orders and dedupes what it applies.
+ * the event becomes a signal to the workflow of the shipment or return whose label it tracks, which
+ * orders and dedupes what it applies.
  */
 export const webhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, temporal, config, timeouts } = deps;
@@ -99,25 +100,25 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, d
       const stored = await storeVerifiedEvent(db, event, payload);
       if (stored.alreadySignalled) return { status: 'duplicate' as const };
 
-      // Bound to the carrier: an event signed with one carrier's secret never finds another carrier's parcel.
-      const shipment = await db('shipments').where({ carrier, tracking_number: event.trackingNumber }).first();
-      if (!shipment) {
+      const target = (await shipmentTarget(db, event)) ?? (await returnTarget(db, event));
+      if (!target) {
         // The label may not be recorded yet; the shipment's label step picks up unmatched events.
         return stored.duplicate ? { status: 'duplicate' as const } : reply.status(202).send({ status: 'unmatched' });
       }
-      if (!canAdvance(shipment.status, event)) {
-        await db('webhook_events').where({ id: stored.id }).update({ shipment_id: shipment.id });
-        return { status: 'ignored' as const, reason: `a ${event.status} event cannot move shipment ${shipment.id} (${shipment.status})` };
+      const linkEvent = (fields: object = {}) => db('webhook_events').where({ id: stored.id }).update({ ...target.link, ...fields });
+      if (target.ignoreReason) {
+        await linkEvent();
+        return { status: 'ignored' as const, reason: target.ignoreReason };
       }
-      const handle = temporal.workflow.getHandle(shipmentWorkflowId(shipment.order_id, shipment.shipment_no));
+      const handle = temporal.workflow.getHandle(target.workflowId);
       try {
         await within(deps, timeouts.updateMs, () => handle.signal(carrierEventSignal, event));
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
-        await db('webhook_events').where({ id: stored.id }).update({ shipment_id: shipment.id });
-        return { status: 'ignored' as const, reason: `the workflow of shipment ${shipment.id} (${shipment.status}) has ended` };
+        await linkEvent();
+        return { status: 'ignored' as const, reason: `the workflow of ${target.name} has ended` };
       }
-      await db('webhook_events').where({ id: stored.id }).update({ shipment_id: shipment.id, signalled_at: db.fn.now() });
+      await linkEvent({ signalled_at: db.fn.now() });
       return { status: 'accepted' as const };
     },
   );
@@ -144,6 +145,44 @@ async function storeVerifiedEvent(
     .where({ carrier: event.carrier, event_id: event.eventId, signature_valid: true })
     .first('id', 'signalled_at', 'applied_at');
   return { id: existing.id, duplicate: true, alreadySignalled: Boolean(existing.signalled_at || existing.applied_at) };
+}
+
+/** Where a verified event goes: the workflow of the shipment or return whose label it tracks. */
+interface SignalTarget {
+  workflowId: string;
+  /** The webhook_events column that links the event to its shipment or return. */
+  link: { shipment_id: string } | { return_id: string };
+  /** For answers, e.g. "shipment S (IN_TRANSIT)". */
+  name: string;
+  /** Set when the event cannot change anything, so it is not signalled and never grows a history. */
+  ignoreReason?: string;
+}
+
+// Both look-ups are bound to the carrier: an event signed with one carrier's secret never finds another carrier's parcel.
+
+async function shipmentTarget(db: Knex, event: CarrierEvent): Promise<SignalTarget | undefined> {
+  const shipment = await db('shipments').where({ carrier: event.carrier, tracking_number: event.trackingNumber }).first();
+  if (!shipment) return undefined;
+  const name = `shipment ${shipment.id} (${shipment.status})`;
+  return {
+    workflowId: shipmentWorkflowId(shipment.order_id, shipment.shipment_no),
+    link: { shipment_id: shipment.id },
+    name,
+    ignoreReason: canAdvance(shipment.status, event) ? undefined : `a ${event.status} event cannot move ${name}`,
+  };
+}
+
+/** A return label's parcel; the return workflow orders and dedupes the events itself, as shipments do. */
+async function returnTarget(db: Knex, event: CarrierEvent): Promise<SignalTarget | undefined> {
+  const found = await db('returns').where({ carrier: event.carrier, tracking_number: event.trackingNumber }).first('id', 'status');
+  if (!found) return undefined;
+  const name = `return ${found.id} (${found.status})`;
+  return {
+    workflowId: returnWorkflowId(found.id),
+    link: { return_id: found.id },
+    name,
+    ignoreReason: FINAL_RETURN_STATUSES.includes(found.status) ? `${name} is finished` : undefined,
+  };
 }
 
 function parseJson(raw: Buffer): unknown {

@@ -9,6 +9,7 @@ export interface LabelDocument {
   reference: string;
   from: Address;
   to: Address;
+  isReturn: boolean;
   createdAt: Date;
   /** The pieces to print, a page each. */
   pieces: StoredPiece[];
@@ -67,7 +68,7 @@ function renderPage(label: LabelDocument, piece: StoredPiece): PageContent {
   page.rule(y);
 
   y -= 16;
-  page.text(`Reference: ${label.reference}`, MARGIN, y, 'regular', 8);
+  page.text(`${label.isReturn ? 'Return' : 'Reference'}: ${label.reference}`, MARGIN, y, 'regular', 8);
   y -= 11;
   page.text(`Label: ${label.labelId}`, MARGIN, y, 'regular', 8);
   y -= 11;

@@ -14,6 +14,8 @@ export interface StoredLabel {
   reference: string;
   from: Address;
   to: Address;
+  /** A return label: the customer (from) sends the parcel back to the warehouse (to). */
+  isReturn: boolean;
   /** One per parcel; piece 1 carries the label's (master) tracking number. */
   pieces: StoredPiece[];
   createdAt: Date;
@@ -62,6 +64,7 @@ export async function purchaseLabel(
     reference: string;
     from: Address;
     to: Address;
+    isReturn: boolean;
     parcels: Parcel[];
     createdAt: Date;
     events: PlannedEvent[];
@@ -86,6 +89,7 @@ export async function purchaseLabel(
         reference: input.reference,
         from_address: JSON.stringify(input.from),
         to_address: JSON.stringify(input.to),
+        is_return: input.isReturn,
         created_at: input.createdAt,
       })
       .onConflict(['account_id', 'idempotency_key'])
@@ -203,7 +207,7 @@ export async function addTrackingEvent(
     const event: TrackingEvent = {
       id: newEventId(),
       status: input.status,
-      description: input.description ?? describeEvent(input.status, label.to),
+      description: input.description ?? describeEvent(input.status, label),
       occurredAt: input.now,
     };
     await events(trx).insert({
@@ -229,6 +233,7 @@ interface LabelRow {
   reference: string;
   from_address: Address;
   to_address: Address;
+  is_return: boolean;
   created_at: Date;
   voided_at: Date | null;
 }
@@ -251,6 +256,7 @@ function toLabel(row: LabelRow, labelPieces: StoredPiece[]): StoredLabel {
     reference: row.reference,
     from: row.from_address,
     to: row.to_address,
+    isReturn: row.is_return,
     pieces: labelPieces,
     createdAt: row.created_at,
     voidedAt: row.voided_at,

@@ -62,7 +62,7 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
     if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200) {
       return problem(reply, 400, 'idempotency_key_required', 'Send an Idempotency-Key header (1 to 200 characters)');
     }
-    const { from, to, parcels, reference } = request.body;
+    const { from, to, parcels, reference, return: isReturn = false } = request.body;
     const service = request.body.service ?? 'ground';
     if (!isService(service)) {
       return problem(reply, 422, 'unknown_service', `Unknown service "${service}"; use ground, express or overnight`);
@@ -84,9 +84,15 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
       reference,
       from,
       to,
+      isReturn,
       parcels,
       createdAt,
-      events: planTrackingEvents({ timetable: options.timetable, stepMs: options.stepMs, to, labelCreatedAt: createdAt }),
+      events: planTrackingEvents({
+        timetable: options.timetable,
+        stepMs: options.stepMs,
+        route: { from, to, isReturn },
+        labelCreatedAt: createdAt,
+      }),
     });
     return reply.code(created ? 201 : 200).send(labelResponse(label, documentUrl(request, options.publicUrl, label.labelId)));
   });
@@ -174,6 +180,7 @@ function labelResponse(label: StoredLabel, labelUrl: string) {
     service: label.service,
     costCents: label.costCents,
     currency: label.currency,
+    return: label.isReturn,
     labelUrl,
     pieces: label.pieces.map((piece) => ({
       pieceNo: piece.pieceNo,

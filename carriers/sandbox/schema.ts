@@ -88,10 +88,21 @@ const pieces: Migration = {
   },
 };
 
+/** Return labels: the customer sends the parcel back to the warehouse; its label says so. */
+const returnLabels: Migration = {
+  async up(db) {
+    await db.schema.withSchema(SCHEMA).alterTable('labels', (t) => t.boolean('is_return').notNullable().defaultTo(false));
+  },
+  async down(db) {
+    await db.schema.withSchema(SCHEMA).alterTable('labels', (t) => t.dropColumn('is_return'));
+  },
+};
+
 /** Imported, not globbed from disk, so they run the same under tsx, jest and compiled JS. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_labels_and_events': labelsAndEvents,
   '002_pieces': pieces,
+  '003_return_labels': returnLabels,
 };
 
 export const sandboxMigrationSource: Knex.MigrationSource<string> = {

@@ -37,6 +37,13 @@ export const LabelRequestSchema = Type.Object({
   // Checked by the route so an unknown service gets its own error code.
   service: Type.Optional(Type.String()),
   reference: Text(200),
+  return: Type.Optional(
+    Type.Boolean({
+      description:
+        'A return label: `from` is the customer, `to` the warehouse. Its parcel goes label_created, ' +
+        'picked_up (the customer drops it off), in_transit, delivered (at the warehouse).',
+    }),
+  ),
 });
 
 export const LabelParamsSchema = Type.Object({ labelId: Type.String() });

@@ -18,6 +18,9 @@ const MOVEMENT_DELAYS_MS: Record<Exclude<TimetableName, 'manual'>, Record<Moveme
 const NORMAL_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered'];
 const EXCEPTION_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit', 'exception', 'out_for_delivery', 'delivered'];
 const LOST_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit'];
+/** A return parcel: the customer drops it off (picked_up) and it is delivered at the warehouse. */
+const RETURN_ROUTE: CarrierEventStatus[] = ['label_created', 'picked_up', 'in_transit', 'delivered'];
+const UNSENT_ROUTE: CarrierEventStatus[] = ['label_created'];
 
 export interface PlannedEvent {
   status: CarrierEventStatus;
@@ -25,23 +28,32 @@ export interface PlannedEvent {
   occurredAt: Date;
 }
 
+/** Who a parcel travels between, and whether it is a customer's return. */
+export interface Route {
+  from: Address;
+  to: Address;
+  isReturn: boolean;
+}
+
 /**
  * The whole tracking history of a parcel, decided when its label is bought. The recipient's
  * `line1` switches scenarios for demos and tests: `EXCEPTION` adds an exception before delivery,
  * `LOST` ends the parcel's history in transit (and `UNDELIVERABLE` gets no label at all, see
- * isUndeliverable). The switches are case-sensitive so a real "Lost Creek Rd" ships normally.
+ * isUndeliverable). On a return label the sender's (the customer's) `line1` switches instead:
+ * `UNSENT` is never dropped off (only label_created), `LOST` ends in transit. The switches are
+ * case-sensitive so a real "Lost Creek Rd" ships normally.
  */
 export function planTrackingEvents(input: {
   timetable: TimetableName;
   /** Overrides every movement's delay, so tests can run faster than `fast`. */
   stepMs?: number;
-  to: Address;
+  route: Route;
   labelCreatedAt: Date;
 }): PlannedEvent[] {
-  const { timetable, to } = input;
+  const { timetable, route } = input;
   const planned = (status: CarrierEventStatus, occurredAt: Date): PlannedEvent => ({
     status,
-    description: describeEvent(status, to),
+    description: describeEvent(status, route),
     occurredAt,
   });
   // A manual parcel gets its label; the sandbox hook moves it on.
@@ -49,7 +61,7 @@ export function planTrackingEvents(input: {
 
   const delays = MOVEMENT_DELAYS_MS[timetable];
   let at = input.labelCreatedAt.getTime();
-  return routeFor(to).map((status) => {
+  return stepsOf(route).map((status) => {
     if (status !== 'label_created') at += input.stepMs ?? delays[status];
     return planned(status, new Date(at));
   });
@@ -60,18 +72,22 @@ export function isUndeliverable(to: Address): boolean {
   return to.line1.includes('UNDELIVERABLE');
 }
 
-function routeFor(to: Address): CarrierEventStatus[] {
+function stepsOf({ from, to, isReturn }: Route): CarrierEventStatus[] {
+  if (isReturn) {
+    if (from.line1.includes('UNSENT')) return UNSENT_ROUTE;
+    return from.line1.includes('LOST') ? LOST_ROUTE : RETURN_ROUTE;
+  }
   if (to.line1.includes('LOST')) return LOST_ROUTE;
   if (to.line1.includes('EXCEPTION')) return EXCEPTION_ROUTE;
   return NORMAL_ROUTE;
 }
 
-export function describeEvent(status: CarrierEventStatus, to: Address): string {
+export function describeEvent(status: CarrierEventStatus, { to, isReturn }: Pick<Route, 'to' | 'isReturn'>): string {
   switch (status) {
     case 'label_created':
-      return 'Shipping label created, awaiting pickup';
+      return isReturn ? 'Return label created, awaiting drop-off' : 'Shipping label created, awaiting pickup';
     case 'picked_up':
-      return 'Picked up by the carrier';
+      return isReturn ? 'Dropped off by the sender' : 'Picked up by the carrier';
     case 'in_transit':
       return `In transit to ${to.city}`;
     case 'exception':

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { signWebhook } from '../../domain/webhook-signature';
-import { shipmentWorkflowId } from '../../workflows/definitions';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ReturnStatus } from '../../domain/types';
+import { returnWorkflowId, shipmentWorkflowId } from '../../workflows/definitions';
 import { type ApiTest, insertOrder, insertShipment, seedLocation, seedProduct, startApiTest, finishApiTest } from '../helpers/api';
 
 let t: ApiTest;
@@ -72,7 +74,37 @@ async function shipmentWithWorkflow() {
   return { shipmentId, trackingNumber, handle };
 }
 
-async function carrierSignals(handle: Awaited<ReturnType<typeof shipmentWithWorkflow>>['handle']) {
+/** A return whose label is on its way back, its workflow running likewise without a worker. */
+async function returnWithWorkflow(status: ReturnStatus = 'AWAITING_PARCEL') {
+  const orderId = `ord_${unique('o').replace(/-/g, '')}`;
+  const customerId = `${t.prefix}-cust`;
+  await insertOrder(t, { id: orderId, customerId, createdAt: new Date(), sku });
+  const returnId = `ret_${unique('r').replace(/-/g, '')}`;
+  const trackingNumber = unique('RTRK');
+  await t.db('returns').insert({
+    id: returnId,
+    order_id: orderId,
+    customer_id: customerId,
+    channel: 'web',
+    location_id: warehouse,
+    status,
+    currency: 'USD',
+    requested_cents: 1000,
+    policy: JSON.stringify(t.config.returns.policy),
+    carrier: 'sandbox',
+    tracking_number: trackingNumber,
+    workflow_started_at: new Date(),
+  });
+  const handle = await t.temporal.workflow.start('returnWorkflow', {
+    taskQueue: t.config.temporal.taskQueue,
+    workflowId: returnWorkflowId(returnId),
+    args: [],
+  });
+  return { returnId, trackingNumber, handle };
+}
+
+/** The carrierEvent signals the workflow received, from its history. */
+async function carrierSignals(handle: WorkflowHandle) {
   const history = await handle.fetchHistory();
   return (history.events ?? [])
     .map((event) => event.workflowExecutionSignaledEventAttributes)
@@ -200,6 +232,69 @@ describe('verified events', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ignored', reason: expect.stringContaining(shipmentId) });
     expect(await storedEvents(event.id)).toEqual([expect.objectContaining({ shipment_id: shipmentId, signalled_at: null })]);
+  });
+});
+
+describe('events on return labels', () => {
+  it('signals an event to the return\'s workflow once, even when it is sent twice', async () => {
+    const { returnId, trackingNumber, handle } = await returnWithWorkflow();
+    const event = carrierEvent(trackingNumber, { status: 'picked_up' });
+    const first = await deliver(event);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ status: 'accepted' });
+    const repeat = await deliver(event);
+    expect(repeat.statusCode).toBe(200);
+    expect(repeat.json()).toEqual({ status: 'duplicate' });
+
+    const stored = await storedEvents(event.id);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ return_id: returnId, shipment_id: null, signature_valid: true });
+    expect(stored[0].signalled_at).not.toBeNull();
+    expect(await carrierSignals(handle)).toEqual([
+      {
+        carrier: 'sandbox',
+        eventId: event.id,
+        trackingNumber,
+        status: 'picked_up',
+        occurredAt: '2024-06-01T12:00:00.000Z',
+        description: 'Departed facility',
+      },
+    ]);
+  });
+
+  it.each<ReturnStatus>(['CLOSED', 'CANCELLED'])('ignores, with a reason, an event for a %s return and signals nothing', async (status) => {
+    const { returnId, trackingNumber, handle } = await returnWithWorkflow(status);
+    try {
+      const event = carrierEvent(trackingNumber, { status: 'delivered' });
+      const res = await deliver(event);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: 'ignored', reason: expect.stringContaining(returnId) });
+      expect(await storedEvents(event.id)).toEqual([expect.objectContaining({ return_id: returnId, signalled_at: null })]);
+      expect(await carrierSignals(handle)).toEqual([]);
+    } finally {
+      await handle.terminate('test: a finished return has no running workflow');
+    }
+  });
+
+  it('ignores, with a reason, an event for a return whose workflow has ended', async () => {
+    const { returnId, trackingNumber, handle } = await returnWithWorkflow('IN_TRANSIT');
+    await handle.terminate('test: ended early');
+    const event = carrierEvent(trackingNumber, { status: 'delivered' });
+    const res = await deliver(event);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ignored', reason: `the workflow of return ${returnId} (IN_TRANSIT) has ended` });
+    expect(await storedEvents(event.id)).toEqual([expect.objectContaining({ return_id: returnId, signalled_at: null })]);
+  });
+
+  it('finds no return by another carrier\'s tracking number: unmatched', async () => {
+    const { trackingNumber, handle } = await returnWithWorkflow();
+    await t.db('returns').where({ tracking_number: trackingNumber }).update({ carrier: 'other' });
+    const event = carrierEvent(trackingNumber);
+    const res = await deliver(event);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ status: 'unmatched' });
+    expect(await storedEvents(event.id)).toEqual([expect.objectContaining({ return_id: null, shipment_id: null })]);
+    expect(await carrierSignals(handle)).toEqual([]);
   });
 });
 

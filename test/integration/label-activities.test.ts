@@ -201,6 +201,7 @@ describe('label activities with the sandbox carrier', () => {
         parcelLimits: adapter.parcelLimits,
         rates: (request) => adapter.rates(request),
         voidLabel: (labelId) => adapter.voidLabel(labelId),
+        purchaseReturnLabel: (request) => adapter.purchaseReturnLabel(request),
         purchaseLabel: async (request: LabelRequest) => {
           const label = await adapter.purchaseLabel(request);
           await database.db('shipments').where({ id: shipmentId }).update({ status: closedAs });

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createDb, type Db } from '../../db/knex';
 import { buildSandboxCarrier, type SandboxCarrier, type SandboxCarrierOptions } from '../../carriers/sandbox/server';
 import { CarrierRejectedError, SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
-import type { LabelRequest } from '../../carriers/adapter';
+import type { LabelRequest, ReturnLabelRequest } from '../../carriers/adapter';
 import { findLabel } from '../../carriers/sandbox/labels';
 import { SANDBOX_PARCEL_LIMITS } from '../../carriers/sandbox/limits';
 import { migrateSandboxCarrier, SCHEMA, sandboxMigrationSource } from '../../carriers/sandbox/schema';
@@ -37,6 +37,7 @@ interface Delivery {
   trackingNumber: string;
   status: string;
   occurredAt: string;
+  description: string;
   signatureValid: boolean;
   answeredWith: number;
 }
@@ -97,6 +98,7 @@ interface TrackingResponse {
 }
 
 const FULL_JOURNEY = ['label_created', 'picked_up', 'in_transit', 'out_for_delivery', 'delivered'];
+const RETURN_JOURNEY = ['label_created', 'picked_up', 'in_transit', 'delivered'];
 
 describe('sandbox carrier', () => {
   let db: Db;
@@ -141,6 +143,16 @@ describe('sandbox carrier', () => {
     from: warehouse,
     to: customer(),
     parcels: [{ weightGrams: 1200, lengthMm: 300, widthMm: 200, heightMm: 100 }],
+    ...overrides,
+  });
+
+  /** The customer sends the parcel back to the warehouse. */
+  const returnLabelRequest = (overrides: Partial<ReturnLabelRequest> = {}): ReturnLabelRequest => ({
+    idempotencyKey: randomUUID(),
+    reference: `return-${randomUUID().slice(0, 8)}`,
+    from: customer(),
+    to: warehouse,
+    parcels: [{ weightGrams: 900 }],
     ...overrides,
   });
 
@@ -401,6 +413,34 @@ describe('sandbox carrier', () => {
 
       await expect(manual.adapter.voidLabel('lbl_unknown')).rejects.toMatchObject({ code: 'label_not_found' });
     });
+
+    it('buys one return label per idempotency key, marked as a return, voidable until it is dropped off', async () => {
+      const request = returnLabelRequest({ reference: `return-${randomUUID()}` });
+      const label = await manual.adapter.purchaseReturnLabel(request);
+      expect(await manual.adapter.purchaseReturnLabel(request)).toEqual(label);
+      const other = await manual.adapter.purchaseReturnLabel({ ...request, idempotencyKey: randomUUID() });
+      expect(other.trackingNumber).not.toBe(label.trackingNumber);
+      const stored = await db('sandbox_carrier.labels').where({ reference: request.reference }).select('id', 'is_return');
+      expect(stored).toHaveLength(2);
+      expect(stored).toEqual(
+        expect.arrayContaining([
+          { id: label.labelId, is_return: true },
+          { id: other.labelId, is_return: true },
+        ]),
+      );
+      const pdf = Buffer.from(await (await fetch(label.labelUrl)).arrayBuffer()).toString('latin1');
+      expect(pdf).toContain(`(Return: ${request.reference})`);
+
+      expect(await manual.adapter.voidLabel(label.labelId)).toBe('voided');
+      expect((await manual.tracking(label.trackingNumber)).status).toBe('voided');
+
+      const dropOff = await manual.api(`/v1/sandbox/tracking/${other.trackingNumber}/events`, {
+        method: 'POST',
+        body: JSON.stringify({ status: 'picked_up' }),
+      });
+      expect(await dropOff.json()).toMatchObject({ status: 'picked_up', description: 'Dropped off by the sender' });
+      expect(await manual.adapter.voidLabel(other.labelId)).toBe('in_use');
+    });
   });
 
   describe('storage', () => {
@@ -429,11 +469,14 @@ describe('sandbox carrier', () => {
         await migrateSandboxCarrier(fresh.db);
         expect(await findLabel(fresh.db, 'lbl_before')).toMatchObject({
           trackingNumber: 'SBX100000000001',
+          isReturn: false,
           pieces: [{ pieceNo: 1, trackingNumber: 'SBX100000000001', parcel }],
         });
         expect(await fresh.db.schema.withSchema(SCHEMA).hasColumn('labels', 'parcel')).toBe(false);
 
-        await fresh.db.migrate.down(migrations);
+        await fresh.db.migrate.down(migrations); // 003: return labels
+        expect(await fresh.db.schema.withSchema(SCHEMA).hasColumn('labels', 'is_return')).toBe(false);
+        await fresh.db.migrate.down(migrations); // 002: pieces
         expect(await fresh.db(`${SCHEMA}.labels`).where({ id: 'lbl_before' }).first()).toMatchObject({ parcel });
         expect(await fresh.db.schema.withSchema(SCHEMA).hasTable('pieces')).toBe(false);
       } finally {
@@ -507,6 +550,38 @@ describe('sandbox carrier', () => {
         'out_for_delivery',
         'delivered',
       ]);
+    });
+
+    it('moves a return parcel from the customer to the warehouse with signed webhooks in order', async () => {
+      const label = await fast.adapter.purchaseReturnLabel(returnLabelRequest());
+      await eventually(() => receiver.acceptedStatuses(label.trackingNumber).includes('delivered'));
+
+      const accepted = receiver.accepted(label.trackingNumber);
+      expect(accepted.map((d) => [d.status, d.description])).toEqual([
+        ['label_created', 'Return label created, awaiting drop-off'],
+        ['picked_up', 'Dropped off by the sender'],
+        ['in_transit', 'In transit to Portland'],
+        ['delivered', 'Delivered to Acme Fulfillment'],
+      ]);
+      expect(accepted.every((d) => d.signatureValid)).toBe(true);
+      expect(new Set(accepted.map((d) => d.id)).size).toBe(RETURN_JOURNEY.length);
+      expect((await fast.tracking(label.trackingNumber)).events.map((e) => e.id)).toEqual(accepted.map((d) => d.id));
+      // A delivered return parcel was used: its label stays.
+      expect(await fast.adapter.voidLabel(label.labelId)).toBe('in_use');
+    });
+
+    it('keeps an UNSENT return parcel at label_created, voidable, and ends a LOST one in transit', async () => {
+      const unsent = await fast.adapter.purchaseReturnLabel(returnLabelRequest({ from: customer('1 UNSENT Way') }));
+      const lost = await fast.adapter.purchaseReturnLabel(returnLabelRequest({ from: customer('1 LOST Lane') }));
+      const control = await fast.adapter.purchaseReturnLabel(returnLabelRequest());
+      await eventually(() => receiver.acceptedStatuses(control.trackingNumber).includes('delivered'));
+      await eventually(() => receiver.acceptedStatuses(lost.trackingNumber).includes('in_transit'));
+      await eventually(() => receiver.acceptedStatuses(unsent.trackingNumber).length > 0);
+
+      expect(receiver.acceptedStatuses(unsent.trackingNumber)).toEqual(['label_created']);
+      expect(receiver.acceptedStatuses(lost.trackingNumber)).toEqual(['label_created', 'picked_up', 'in_transit']);
+      expect(await fast.adapter.voidLabel(unsent.labelId)).toBe('voided');
+      expect(await db('sandbox_carrier.events').whereIn('tracking_number', [unsent.trackingNumber, lost.trackingNumber]).whereNull('delivered_at')).toEqual([]);
     });
 
     it('resumes delivery after a restart from the events kept in Postgres', async () => {
