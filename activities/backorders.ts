@@ -76,6 +76,7 @@ async function anyAvailable(db: Knex, skus: string[]): Promise<boolean> {
     .join('locations as loc', 'loc.id', 'l.location_id')
     .whereIn('l.sku', skus)
     .andWhere('loc.active', true)
+    .andWhereNot('loc.kind', 'quarantine')
     .andWhereRaw('l.on_hand > l.reserved')
     .first('l.sku');
   return Boolean(row);

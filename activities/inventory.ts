@@ -30,11 +30,10 @@ export function inventoryActivities(db: Knex, wake: StockWaker) {
      * locks, planned here (domain/allocation.ts), and taken by reserve_stock in one statement
      * (migration 009): all or nothing, idempotent per (order, allocationNo), and a hot SKU's row is
      * locked only inside the server. The CHECK on inventory_levels makes overselling impossible anyway.
-     * The answer is read from what is stored, so the first run and a retry answer alike.
+     * The answer is built from the reservations reserve_stock answers with: what is stored.
      */
     async reserveStock(input: ReserveStockInput): Promise<ReservationResult> {
-      await reserveAvailable(db, input);
-      return reservationResult(db, input);
+      return reservationResult(input, await reserveAvailable(db, input));
     },
 
     /** Gives back what an order still holds, and wakes the orders waiting for those SKUs. */
@@ -59,17 +58,28 @@ const RESERVE_ATTEMPTS = 20;
 /** reserve_stock's SQLSTATE for a plan whose stock another order took meanwhile. */
 const STOCK_MOVED = 'OM001';
 
-async function reserveAvailable(db: Knex, input: ReserveStockInput): Promise<void> {
+/** A stored reservation of the allocation, with what its pick list needs (reserve_stock's rows). */
+interface ReservedRow {
+  line_no: number;
+  sku: string;
+  quantity: number;
+  location_id: string;
+  fulfillment_mode: FulfillmentMode;
+  upc: string;
+  name: string;
+  bin_code: string | null;
+}
+
+async function reserveAvailable(db: Knex, input: ReserveStockInput): Promise<ReservedRow[]> {
   for (let attempt = 1; ; attempt++) {
     const plan = allocate(input.lines, await readStock(db, input.lines.map((line) => line.sku)), input.allowPartial);
     const takes = plan.allocations.flatMap((allocation) =>
       allocation.lines.map((line) => ({ line_no: line.lineNo, sku: line.sku, location_id: allocation.locationId, quantity: line.quantity })),
     );
-    // Nothing to take: either no stock, or a retry whose first attempt took it (its rows answer).
-    if (takes.length === 0) return;
+    // No takes (no stock, or a retry whose first attempt took it) still answers with what is stored.
     try {
-      await db.raw('SELECT reserve_stock(?, ?, ?::jsonb)', [input.orderId, input.allocationNo, JSON.stringify(takes)]);
-      return;
+      const reserved = await db.raw('SELECT * FROM reserve_stock(?, ?, ?::jsonb)', [input.orderId, input.allocationNo, JSON.stringify(takes)]);
+      return reserved.rows;
     } catch (error) {
       if ((error as { code?: string }).code !== STOCK_MOVED || attempt >= RESERVE_ATTEMPTS) throw error;
     }
@@ -110,18 +120,8 @@ async function readStock(db: Knex, skus: string[]): Promise<StockAtLocation[]> {
   return [...byLocation.values()];
 }
 
-/** Builds the answer from what is stored, so the first run and a retry answer alike. */
-async function reservationResult(db: Knex, input: ReserveStockInput): Promise<ReservationResult> {
-  const rows = await db('reservations as r')
-    .join('locations as loc', 'loc.id', 'r.location_id')
-    .join('products as p', 'p.sku', 'r.sku')
-    .leftJoin('bin_assignments as b', function joinBin() {
-      this.on('b.sku', 'r.sku').andOn('b.location_id', 'r.location_id');
-    })
-    .where({ 'r.order_id': input.orderId, 'r.allocation_no': input.allocationNo })
-    .orderBy([{ column: 'loc.priority' }, { column: 'r.location_id' }])
-    .select('r.line_no', 'r.sku', 'r.quantity', 'r.location_id', 'loc.fulfillment_mode', 'p.upc', 'p.name', 'b.bin_code');
-
+/** Shipments by location (in allocation priority order) and what is still short per line. */
+function reservationResult(input: ReserveStockInput, rows: ReservedRow[]): ReservationResult {
   const allocations = new Map<string, AllocatedShipment>();
   const reservedByLine = new Map<number, number>();
   for (const row of rows) {

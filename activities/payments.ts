@@ -50,20 +50,27 @@ export function paymentActivities(db: Knex, gateway: PaymentGateway) {
         ? await gateway.capture(request)
         : { approved: true as const, reference: (await (kind === 'void' ? gateway.void(request) : gateway.refund(request))).reference },
     );
-    await db('payments')
-      .insert({
-        order_id: input.orderId,
-        shipment_id: input.shipmentId ?? null,
-        kind,
-        status: result.approved ? 'succeeded' : 'declined',
-        amount_cents: input.amountCents,
-        currency: authorization.currency,
-        gateway_reference: result.approved ? result.reference : null,
-        decline_code: result.approved ? null : result.declineCode,
-        idempotency_key: input.idempotencyKey,
-      })
-      .onConflict('idempotency_key')
-      .ignore();
+    await db.transaction(async (trx) => {
+      const inserted = await trx('payments')
+        .insert({
+          order_id: input.orderId,
+          shipment_id: input.shipmentId ?? null,
+          kind,
+          status: result.approved ? 'succeeded' : 'declined',
+          amount_cents: input.amountCents,
+          currency: authorization.currency,
+          gateway_reference: result.approved ? result.reference : null,
+          decline_code: result.approved ? null : result.declineCode,
+          idempotency_key: input.idempotencyKey,
+        })
+        .onConflict('idempotency_key')
+        .ignore()
+        .returning('id');
+      // The order's refunded total moves with the row that records the refund, so a retry never counts it twice.
+      if (kind === 'refund' && result.approved && inserted.length > 0) {
+        await trx('orders').where({ id: input.orderId }).increment('refunded_cents', input.amountCents);
+      }
+    });
     return result.approved ? { approved: true } : { approved: false, declineCode: result.declineCode };
   }
 
@@ -122,8 +129,10 @@ export function paymentActivities(db: Knex, gateway: PaymentGateway) {
       shippedValueCents: number;
       settlementNo: number;
     }): Promise<{ voidedCents: number; refundedCents: number }> {
+      // Refunds of returns pay back delivered units: they never count against what did not ship.
       const rows: { kind: keyof typeof field; cents: number }[] = await db('payments')
         .where({ order_id: input.orderId, status: 'succeeded' })
+        .whereNull('return_id')
         .select('kind')
         .sum({ cents: 'amount_cents' })
         .groupBy('kind');

@@ -6,15 +6,19 @@
  * 1. Ledger. For every (sku, location), inventory_levels.on_hand equals the sum of its
  *    inventory_movements rows, and there are no movements for a (sku, location) without a level.
  * 2. Reservations. For every (sku, location), 0 <= reserved <= on_hand, and reserved equals the sum
- *    of the active reservations there.
+ *    of the active reservations there. Quarantine locations (damaged returns) are never allocated:
+ *    nothing reserved there and no active reservations.
  * 3. Order lines. For every order line, qty_shipped + qty_cancelled <= quantity, and qty_shipped
  *    equals the units of that line in the order's shipped parcels (shipments in a status that has
  *    left the warehouse, lost ones excepted), and qty_shipped + qty_lost equals the units the
  *    ledger's shipment movements took out for that order and SKU (a lost parcel's units left the
  *    building; a replacement ships them again). Shipped parcels carry units of the order's lines only, and every shipment
- *    movement belongs to an existing shipment and to an order line of its SKU.
+ *    movement belongs to an existing shipment and to an order line of its SKU. Returns: per order
+ *    line, qty_returned <= qty_shipped and qty_returned equals the units its return lines received;
+ *    per return line, restocked + damaged + scrapped = received.
  * 4. Money. Per order, counting succeeded payments only: at most one authorization, captured +
- *    voided <= authorized, refunded <= captured; and each shipment's share is captured at most once.
+ *    voided <= authorized, refunded <= captured, and orders.refunded_cents equals its refunds; and
+ *    each shipment's share is captured at most once.
  * 5. Workflows. Every order not in a final status that was created longer ago than a grace period
  *    (settledBeforeSeconds) has had its workflow started (workflow_started_at is set); and, checked
  *    against Temporal by infra/workflow-invariants.ts, the workflow order:<id> of an unfinished order
@@ -49,8 +53,12 @@ export async function checkInvariants(db: Knex, options: DatabaseInvariantOption
   const found = await Promise.all([
     ledgerMatchesOnHand(db),
     reservedMatchesReservations(db),
+    quarantineNeverReserved(db),
     orderLinesMatchShipments(db),
+    returnedWithinShipped(db),
+    returnLinesAddUp(db),
     moneyStaysWithinAuthorization(db),
+    refundedTotalMatchesRefunds(db),
     capturedOncePerShipment(db),
     acceptedOrdersHaveWorkflows(db, settledBeforeSeconds),
     carrierEventsAppliedOnce(db),
@@ -104,10 +112,36 @@ async function reservedMatchesReservations(db: Knex): Promise<string[]> {
   });
 }
 
+/** 2. Quarantine stock is never allocated: no units reserved there, no active reservations. */
+async function quarantineNeverReserved(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; reserved: number; active: number }>(
+    db,
+    `WITH quarantine AS (SELECT id FROM locations WHERE kind = 'quarantine'),
+      held AS (
+        SELECT sku, location_id, reserved FROM inventory_levels
+         WHERE reserved <> 0 AND location_id IN (SELECT id FROM quarantine)
+      ), active AS (
+        SELECT sku, location_id, sum(quantity) AS total FROM reservations
+         WHERE status = 'active' AND location_id IN (SELECT id FROM quarantine)
+         GROUP BY sku, location_id
+      )
+      SELECT coalesce(h.sku, a.sku) AS sku, coalesce(h.location_id, a.location_id) AS location_id,
+             coalesce(h.reserved, 0) AS reserved, coalesce(a.total, 0) AS active
+        FROM held h
+        FULL JOIN active a ON a.sku = h.sku AND a.location_id = h.location_id
+       ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 2 (reservations): ${row.sku} at quarantine location ${row.location_id} has reserved ${row.reserved} ` +
+      `and active reservations of ${Number(row.active)}; quarantine stock is never allocated`,
+  );
+}
+
 /**
  * 3. Per order line: shipped + cancelled <= ordered, and qty_shipped agrees with the units in the
  * order's shipped parcels and with the ledger's shipment rows. Shipment lines or shipment ledger
- * rows that belong to no order line are reported too. (Returns will add: returned <= shipped.)
+ * rows that belong to no order line are reported too.
  */
 async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
   const found = await rows<{
@@ -173,6 +207,50 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
   });
 }
 
+/** 3. Per order line: returned <= shipped, and qty_returned equals the units its return lines received. */
+async function returnedWithinShipped(db: Knex): Promise<string[]> {
+  const found = await rows<{ order_id: string; line_no: number; sku: string; qty_shipped: number; qty_returned: number; received: number }>(
+    db,
+    `SELECT ol.order_id, ol.line_no, ol.sku, ol.qty_shipped, ol.qty_returned, coalesce(r.units, 0) AS received
+       FROM order_lines ol
+       LEFT JOIN (SELECT order_id, line_no, sum(qty_received) AS units FROM return_lines GROUP BY order_id, line_no) r
+         ON r.order_id = ol.order_id AND r.line_no = ol.line_no
+      WHERE ol.qty_returned > ol.qty_shipped OR coalesce(r.units, 0) > ol.qty_shipped OR ol.qty_returned <> coalesce(r.units, 0)
+      ORDER BY 1, 2`,
+  );
+  return found.map((row) => {
+    const received = Number(row.received);
+    const problems: string[] = [];
+    if (row.qty_returned > row.qty_shipped) problems.push(`returned ${row.qty_returned} exceeds shipped ${row.qty_shipped}`);
+    if (received > row.qty_shipped) problems.push(`its returns received ${received}, more than shipped ${row.qty_shipped}`);
+    if (row.qty_returned !== received) problems.push(`qty_returned ${row.qty_returned} but its returns received ${received}`);
+    return `invariant 3 (order lines): order ${row.order_id} line ${row.line_no} (${row.sku}): ${problems.join('; ')}`;
+  });
+}
+
+/** 3. Every received unit of a return line has exactly one disposition. */
+async function returnLinesAddUp(db: Knex): Promise<string[]> {
+  const found = await rows<{
+    return_id: string;
+    line_no: number;
+    sku: string;
+    qty_received: number;
+    qty_restocked: number;
+    qty_damaged: number;
+    qty_scrapped: number;
+  }>(
+    db,
+    `SELECT return_id, line_no, sku, qty_received, qty_restocked, qty_damaged, qty_scrapped FROM return_lines
+      WHERE qty_restocked + qty_damaged + qty_scrapped <> qty_received
+      ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 3 (order lines): return ${row.return_id} line ${row.line_no} (${row.sku}): restocked ${row.qty_restocked} + ` +
+      `damaged ${row.qty_damaged} + scrapped ${row.qty_scrapped} but received ${row.qty_received}`,
+  );
+}
+
 /** 4. Per order, succeeded payments only: one authorization, captures and voids within it, refunds within captures. */
 async function moneyStaysWithinAuthorization(db: Knex): Promise<string[]> {
   const found = await rows<{
@@ -207,6 +285,23 @@ async function moneyStaysWithinAuthorization(db: Knex): Promise<string[]> {
     if (refunded > captured) problems.push(`refunded ${refunded} exceeds captured ${captured}`);
     return `invariant 4 (money): order ${row.order_id}: ${problems.join('; ')}`;
   });
+}
+
+/** 4. The order's refunded total is what its succeeded refunds add up to. */
+async function refundedTotalMatchesRefunds(db: Knex): Promise<string[]> {
+  const found = await rows<{ id: string; refunded_cents: number; refunds: number }>(
+    db,
+    `SELECT o.id, o.refunded_cents, coalesce(p.total, 0) AS refunds
+       FROM orders o
+       LEFT JOIN (SELECT order_id, sum(amount_cents) AS total FROM payments
+                   WHERE kind = 'refund' AND status = 'succeeded' GROUP BY order_id) p
+         ON p.order_id = o.id
+      WHERE o.refunded_cents <> coalesce(p.total, 0)
+      ORDER BY o.id`,
+  );
+  return found.map(
+    (row) => `invariant 4 (money): order ${row.id} says refunded ${row.refunded_cents} but its succeeded refunds sum to ${Number(row.refunds)}`,
+  );
 }
 
 /** 4. A shipment's share is captured once. */

@@ -19,6 +19,7 @@ const scratchUrl = (() => {
 const orderId = `inv-${randomBytes(6).toString('hex')}`;
 const firstShipment = `${orderId}-1`;
 const secondShipment = `${orderId}-2`;
+const returnId = `${orderId}-r1`;
 const settledNow: InvariantOptions = { settledBeforeSeconds: 0 };
 
 let db: Db;
@@ -36,8 +37,9 @@ afterAll(async () => {
 });
 
 /**
- * One partially shipped order: line 1 has 3 of 5 units in a parcel on its way (ledger, consumed
+ * One partially shipped order: line 1 has 3 of 5 units in a delivered parcel (ledger, consumed
  * reservation, capture, tracking) and 2 reserved for a parcel still to be picked; line 2 was cancelled.
+ * One unit of line 1 came back damaged: it sits in the warehouse's quarantine location.
  */
 async function seedConsistentState(knex: Knex): Promise<void> {
   await knex('products').insert([
@@ -49,16 +51,27 @@ async function seedConsistentState(knex: Knex): Promise<void> {
     { id: 'inv-wh', name: 'Main', fulfillment_mode: 'manual', priority: 1, address: {} },
     { id: 'inv-wh2', name: 'Overflow', fulfillment_mode: 'auto', priority: 2, address: {} },
   ]);
+  await knex('locations').insert({
+    id: 'inv-wh-q',
+    name: 'Main quarantine',
+    kind: 'quarantine',
+    parent_location_id: 'inv-wh',
+    fulfillment_mode: 'manual',
+    priority: 99,
+    address: {},
+  });
   await knex('inventory_levels').insert([
     { sku: 'INV-A', location_id: 'inv-wh', on_hand: 7, reserved: 2 },
     { sku: 'INV-B', location_id: 'inv-wh', on_hand: 5, reserved: 0 },
     // A level that never saw stock needs no ledger rows.
     { sku: 'INV-C', location_id: 'inv-wh2', on_hand: 0, reserved: 0 },
+    { sku: 'INV-A', location_id: 'inv-wh-q', on_hand: 1, reserved: 0 },
   ]);
   await knex('inventory_movements').insert([
     movement('INV-A', 'inv-wh', 10, 'receipt', 'receipt', 'rcpt-1'),
     movement('INV-A', 'inv-wh', -3, 'shipment', 'shipment', firstShipment),
     movement('INV-B', 'inv-wh', 5, 'receipt', 'receipt', 'rcpt-1'),
+    movement('INV-A', 'inv-wh-q', 1, 'return', 'return', returnId),
   ]);
   await knex('orders').insert({
     id: orderId,
@@ -74,13 +87,14 @@ async function seedConsistentState(knex: Knex): Promise<void> {
     capture_mode: 'on_shipment',
     shipping_address: {},
     workflow_started_at: knex.fn.now(),
+    refunded_cents: 500,
   });
   await knex('order_lines').insert([
-    { order_id: orderId, line_no: 1, sku: 'INV-A', quantity: 5, unit_price_cents: 1000, qty_shipped: 3 },
+    { order_id: orderId, line_no: 1, sku: 'INV-A', quantity: 5, unit_price_cents: 1000, qty_shipped: 3, qty_returned: 1 },
     { order_id: orderId, line_no: 2, sku: 'INV-B', quantity: 2, unit_price_cents: 500, qty_cancelled: 2 },
   ]);
   await knex('shipments').insert([
-    { id: firstShipment, order_id: orderId, shipment_no: 1, location_id: 'inv-wh', status: 'IN_TRANSIT', amount_cents: 3500, carrier: 'sandbox', tracking_number: `TRK-${orderId}` },
+    { id: firstShipment, order_id: orderId, shipment_no: 1, location_id: 'inv-wh', status: 'DELIVERED', amount_cents: 3500, carrier: 'sandbox', tracking_number: `TRK-${orderId}` },
     { id: secondShipment, order_id: orderId, shipment_no: 2, location_id: 'inv-wh', status: 'AWAITING_PICK', amount_cents: 2000 },
   ]);
   await knex('shipment_lines').insert([
@@ -96,7 +110,31 @@ async function seedConsistentState(knex: Knex): Promise<void> {
     payment('authorization', 6500, 'succeeded', 'auth'),
     { ...payment('capture', 3500, 'succeeded', 'capture-1'), shipment_id: firstShipment },
     payment('refund', 500, 'succeeded', 'refund-1'),
+    // A refund the gateway declined moves no money and counts nowhere.
+    payment('refund', 700, 'declined', 'refund-declined'),
   ]);
+  await knex('returns').insert({
+    id: returnId,
+    order_id: orderId,
+    customer_id: 'cust-1',
+    channel: 'web',
+    location_id: 'inv-wh',
+    status: 'RECEIVED',
+    currency: 'USD',
+    requested_cents: 1000,
+    policy: {},
+  });
+  await knex('return_lines').insert({
+    return_id: returnId,
+    line_no: 1,
+    order_id: orderId,
+    sku: 'INV-A',
+    quantity: 1,
+    reason: 'damaged',
+    unit_price_cents: 1000,
+    qty_received: 1,
+    qty_damaged: 1,
+  });
   await knex('tracking_events').insert([
     trackingEvent('evt-1', 'picked_up', firstShipment),
     trackingEvent('evt-2', 'in_transit', firstShipment),
@@ -143,6 +181,16 @@ async function violationsAfter(
 }
 
 const level = (trx: Knex, sku: string, locationId: string) => trx('inventory_levels').where({ sku, location_id: locationId });
+
+/** Drops the CHECK of a table whose definition contains the given text, to store what it forbids. */
+async function dropCheck(trx: Knex, table: string, containing: string): Promise<void> {
+  const { rows } = await trx.raw(
+    `SELECT conname FROM pg_constraint WHERE conrelid = ?::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE ?`,
+    [table, `%${containing}%`],
+  );
+  expect(rows).toHaveLength(1);
+  await trx.raw('ALTER TABLE ?? DROP CONSTRAINT ??', [table, rows[0].conname]);
+}
 
 describe('checkInvariants on a consistent database', () => {
   it('reports nothing', async () => {
@@ -199,6 +247,16 @@ describe('checkInvariants reports exactly the broken invariant', () => {
       });
       expect(violations).toEqual(['invariant 2 (reservations): INV-A at inv-wh: reserved 9 is outside 0..on_hand 7']);
     });
+
+    it('quarantine stock reserved for an order', async () => {
+      const violations = await violationsAfter(async (trx) => {
+        await trx('reservations').insert({ order_id: orderId, allocation_no: 3, line_no: 1, sku: 'INV-A', location_id: 'inv-wh-q', quantity: 1 });
+        await level(trx, 'INV-A', 'inv-wh-q').update({ reserved: 1 });
+      });
+      expect(violations).toEqual([
+        'invariant 2 (reservations): INV-A at quarantine location inv-wh-q has reserved 1 and active reservations of 1; quarantine stock is never allocated',
+      ]);
+    });
   });
 
   describe('3. order lines agree with shipments and the ledger', () => {
@@ -229,8 +287,10 @@ describe('checkInvariants reports exactly the broken invariant', () => {
 
     it('a lost parcel counts as lost, not shipped: recorded so it holds, left as shipped it does not', async () => {
       const lostProperly = await violationsAfter(async (trx) => {
+        // A lost parcel's unit cannot have come back: take the return's receipt away first.
+        await trx('return_lines').where({ return_id: returnId }).update({ qty_received: 0, qty_damaged: 0 });
         await trx('shipments').where({ id: firstShipment }).update({ status: 'LOST' });
-        await trx('order_lines').where({ order_id: orderId, line_no: 1 }).update({ qty_shipped: 0, qty_lost: 3 });
+        await trx('order_lines').where({ order_id: orderId, line_no: 1 }).update({ qty_shipped: 0, qty_lost: 3, qty_returned: 0 });
       });
       expect(lostProperly).toEqual([]);
       const notMoved = await violationsAfter((trx) => trx('shipments').where({ id: firstShipment }).update({ status: 'LOST' }));
@@ -243,6 +303,32 @@ describe('checkInvariants reports exactly the broken invariant', () => {
         await level(trx, 'INV-B', 'inv-wh').decrement('on_hand', 1);
       });
       expect(violations).toEqual(['invariant 3 (order lines): shipment ledger rows of INV-B (1 units) reference no existing shipment']);
+    });
+
+    it('a returned unit not counted on its order line', async () => {
+      const violations = await violationsAfter((trx) => trx('order_lines').where({ order_id: orderId, line_no: 1 }).update({ qty_returned: 0 }));
+      expect(violations).toEqual([`invariant 3 (order lines): order ${orderId} line 1 (INV-A): qty_returned 0 but its returns received 1`]);
+    });
+
+    it('more units returned than shipped (with the database CHECK out of the way)', async () => {
+      const violations = await violationsAfter(async (trx) => {
+        await dropCheck(trx, 'order_lines', 'qty_returned <= qty_shipped');
+        await trx('order_lines').where({ order_id: orderId, line_no: 1 }).update({ qty_returned: 4 });
+        await trx('return_lines').where({ return_id: returnId }).update({ quantity: 4, qty_received: 4, qty_damaged: 4 });
+      });
+      expect(violations).toEqual([
+        `invariant 3 (order lines): order ${orderId} line 1 (INV-A): returned 4 exceeds shipped 3; its returns received 4, more than shipped 3`,
+      ]);
+    });
+
+    it('received units whose dispositions do not add up (with the database CHECK out of the way)', async () => {
+      const violations = await violationsAfter(async (trx) => {
+        await dropCheck(trx, 'return_lines', 'qty_restocked + qty_damaged');
+        await trx('return_lines').where({ return_id: returnId }).update({ qty_restocked: 1 });
+      });
+      expect(violations).toEqual([
+        `invariant 3 (order lines): return ${returnId} line 1 (INV-A): restocked 1 + damaged 1 + scrapped 0 but received 1`,
+      ]);
     });
   });
 
@@ -260,10 +346,21 @@ describe('checkInvariants reports exactly the broken invariant', () => {
     });
 
     it('refunded more than captured', async () => {
-      const violations = await violationsAfter((trx) =>
-        trx('payments').where({ idempotency_key: `${orderId}:refund-1` }).update({ amount_cents: 4000 }),
-      );
+      const violations = await violationsAfter(async (trx) => {
+        await trx('payments').where({ idempotency_key: `${orderId}:refund-1` }).update({ amount_cents: 4000 });
+        await trx('orders').where({ id: orderId }).update({ refunded_cents: 4000 });
+      });
       expect(violations).toEqual([`invariant 4 (money): order ${orderId}: refunded 4000 exceeds captured 3500`]);
+    });
+
+    it("the order's refunded total disagrees with its refunds", async () => {
+      const violations = await violationsAfter((trx) => trx('orders').where({ id: orderId }).update({ refunded_cents: 1200 }));
+      expect(violations).toEqual([`invariant 4 (money): order ${orderId} says refunded 1200 but its succeeded refunds sum to 500`]);
+    });
+
+    it('a refund recorded without moving the order\'s refunded total', async () => {
+      const violations = await violationsAfter((trx) => trx('payments').insert(payment('refund', 300, 'succeeded', 'refund-2')));
+      expect(violations).toEqual([`invariant 4 (money): order ${orderId} says refunded 500 but its succeeded refunds sum to 800`]);
     });
 
     it('two succeeded authorizations', async () => {
