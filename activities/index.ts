@@ -6,6 +6,7 @@ import { backorderActivities, stockWaker } from './backorders';
 import { inventoryActivities } from './inventory';
 import { orderActivities } from './orders';
 import { paymentActivities } from './payments';
+import { returnActivities } from './returns';
 import { shipmentEndingActivities } from './shipment-endings';
 import { sweepActivities } from './sweep';
 import { type ShipmentSettings, shipmentActivities } from './shipments';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...paymentActivities(deps.db, deps.gateway),
     ...shipmentActivities(deps.db, deps.carrier, deps),
     ...shipmentEndingActivities(deps.db, wake),
+    ...returnActivities(deps.db, deps.carrier, deps.gateway, wake),
     ...backorderActivities(deps.db, deps.temporal),
     ...sweepActivities(deps.db, deps.temporal),
   };

@@ -298,7 +298,7 @@ const CLOSED_STATUSES: ShipmentStatus[] = ['CANCELLED', 'FAILED'];
  * A carrier's refusal becomes a non-retryable carrier_refused failure: asking again cannot help.
  * Transient faults (5xx, timeouts, connection resets) stay plain errors, which Temporal retries.
  */
-async function refusalsAsFailures<T>(call: () => Promise<T>): Promise<T> {
+export async function refusalsAsFailures<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -330,30 +330,34 @@ async function addressesAndParcels(
     .where('sl.shipment_id', shipmentId)
     .orderBy('sl.line_no')
     .select('sl.sku', 'sl.quantity', 'p.weight_grams', 'p.length_mm', 'p.width_mm', 'p.height_mm');
-  return {
-    from: shipment.address,
-    to: shipment.shipping_address,
-    parcels: packParcels(
-      items.map((item) => ({
-        sku: item.sku,
-        quantity: item.quantity,
-        unitWeightGrams: item.weight_grams,
-        lengthMm: item.length_mm,
-        widthMm: item.width_mm,
-        heightMm: item.height_mm,
-      })),
-      limits,
-    ),
-  };
+  return { from: shipment.address, to: shipment.shipping_address, parcels: packProductUnits(items, limits) };
+}
+
+/** Rows of units with their product's weight and size (products columns), packed within the carrier's limits. */
+export function packProductUnits(
+  items: { sku: string; quantity: number; weight_grams: number; length_mm: number | null; width_mm: number | null; height_mm: number | null }[],
+  limits: ParcelLimits,
+): PackedParcel[] {
+  return packParcels(
+    items.map((item) => ({
+      sku: item.sku,
+      quantity: item.quantity,
+      unitWeightGrams: item.weight_grams,
+      lengthMm: item.length_mm,
+      widthMm: item.width_mm,
+      heightMm: item.height_mm,
+    })),
+    limits,
+  );
 }
 
 /** What the carrier is told about a parcel: its weight and outer dimensions, not its contents. */
-function carrierParcel(parcel: PackedParcel): Parcel {
+export function carrierParcel(parcel: PackedParcel): Parcel {
   const { weightGrams, lengthMm, widthMm, heightMm } = parcel;
   return lengthMm === undefined ? { weightGrams } : { weightGrams, lengthMm, widthMm, heightMm };
 }
 
-function carrierEventFrom(carrier: string, payload: Record<string, string>): CarrierEvent {
+export function carrierEventFrom(carrier: string, payload: Record<string, string>): CarrierEvent {
   return {
     carrier,
     eventId: payload.id,

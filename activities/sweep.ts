@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../db/idempotency-keys';
 import { deleteOldWebhookFailures } from '../db/webhook-failures';
-import { startOrderWorkflow, startWakeBackorders } from '../infra/workflow-starters';
+import { startOrderWorkflow, startReturnWorkflow, startWakeBackorders } from '../infra/workflow-starters';
 
 export interface SweepInput {
   /** Rows younger than this belong to an API request that may still be starting them. */
@@ -14,6 +14,8 @@ export interface SweepInput {
 export interface SweepResult {
   orders: number;
   receipts: number;
+  /** Absent from sweeps of code from before returns. */
+  returns?: number;
   /** Idempotency keys past their retention, deleted (absent from sweeps of older code). */
   expiredKeys?: number;
 }
@@ -56,12 +58,13 @@ export async function sweepUnstartedWork(
 ): Promise<SweepResult> {
   const pageSize = input.pageSize ?? 100;
   const cutoff = db.raw(`now() - make_interval(secs => ?)`, [input.olderThanSeconds]);
-  const unstarted = (table: 'orders' | 'receipts', startedColumn: string, after?: { created_at: Date; id: string }) => {
+  type Table = 'orders' | 'receipts' | 'returns';
+  const unstarted = (table: Table, startedColumn: string, after?: { created_at: Date; id: string }) => {
     const query = db(table).whereNull(startedColumn).andWhere('created_at', '<=', cutoff).orderBy(['created_at', 'id']).limit(pageSize);
     if (after) query.whereRaw('(created_at, id) > (?, ?)', [after.created_at, after.id]);
     return query.select('id', 'created_at');
   };
-  const sweep = async (table: 'orders' | 'receipts', startedColumn: string, start: (id: string) => Promise<void>) => {
+  const sweep = async (table: Table, startedColumn: string, start: (id: string) => Promise<void>) => {
     let started = 0;
     let after: { created_at: Date; id: string } | undefined;
     for (;;) {
@@ -79,5 +82,6 @@ export async function sweepUnstartedWork(
   return {
     orders: await sweep('orders', 'workflow_started_at', (id) => startOrderWorkflow(temporal, taskQueue, db, id)),
     receipts: await sweep('receipts', 'wake_started_at', (id) => startWakeBackorders(temporal, taskQueue, db, id)),
+    returns: await sweep('returns', 'workflow_started_at', (id) => startReturnWorkflow(temporal, taskQueue, db, id)),
   };
 }

@@ -20,6 +20,14 @@ export const ROUTE_ACCESS = {
   'GET /v1/orders/:id': ['client', 'ops'],
   'POST /v1/orders/:id/cancel': ['client', 'ops'],
 
+  'POST /v1/orders/:id/returns': ['client', 'ops'],
+  'GET /v1/returns': ['client', 'warehouse', 'ops'],
+  'GET /v1/returns/:id': ['client', 'warehouse', 'ops'],
+  'POST /v1/returns/:id/approve': ['ops'],
+  'POST /v1/returns/:id/reject': ['ops'],
+  'POST /v1/returns/:id/cancel': ['client', 'ops'],
+  'POST /v1/returns/:id/receive': ['warehouse', 'ops'],
+
   'GET /v1/warehouses/:locationId/pick-lists': ['warehouse', 'ops'],
   'GET /v1/shipments/:shipmentId': ['warehouse', 'ops'],
   'POST /v1/shipments/:shipmentId/pick': ['warehouse', 'ops'],
@@ -49,12 +57,14 @@ export const ROUTE_ACCESS = {
 
 /**
  * What an API key's scope limits on each route: `channel` routes show a client key only its channels'
- * (and, when bound, its customer's) orders; `location` routes show a warehouse key only its
- * locations' pick lists, shipments, stock, movements and receipts; `none` routes are not narrowed
- * (the catalog, health, signed webhooks). Anything outside a key's scope is a 404, never a 403. Like
- * ROUTE_ACCESS, the auth plugin refuses to start an app with a route missing from this table.
+ * (and, when bound, its customer's) orders and returns; `location` routes show a warehouse key only its
+ * locations' pick lists, shipments, stock, movements, receipts and returns to receive;
+ * `channel_and_location` routes do both (returns belong to an order and go back to a warehouse);
+ * `none` routes are not narrowed (the catalog, health, signed webhooks, ops-only decisions). Anything
+ * outside a key's scope is a 404, never a 403. Like ROUTE_ACCESS, the auth plugin refuses to start an
+ * app with a route missing from this table.
  */
-export type Scope = 'channel' | 'location' | 'none';
+export type Scope = 'channel' | 'location' | 'channel_and_location' | 'none';
 
 export const ROUTE_SCOPE = {
   'GET /health/live': 'none',
@@ -66,6 +76,14 @@ export const ROUTE_SCOPE = {
   'GET /v1/orders': 'channel',
   'GET /v1/orders/:id': 'channel',
   'POST /v1/orders/:id/cancel': 'channel',
+
+  'POST /v1/orders/:id/returns': 'channel',
+  'GET /v1/returns': 'channel_and_location',
+  'GET /v1/returns/:id': 'channel_and_location',
+  'POST /v1/returns/:id/approve': 'none',
+  'POST /v1/returns/:id/reject': 'none',
+  'POST /v1/returns/:id/cancel': 'channel',
+  'POST /v1/returns/:id/receive': 'location',
 
   'GET /v1/warehouses/:locationId/pick-lists': 'location',
   'GET /v1/shipments/:shipmentId': 'location',

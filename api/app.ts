@@ -17,6 +17,7 @@ import { inventoryRoutes } from './routes/inventory';
 import { locationRoutes } from './routes/locations';
 import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
+import { returnRoutes } from './routes/returns';
 import { warehouseRoutes } from './routes/warehouse';
 import { webhookRoutes } from './routes/webhooks';
 import { assertJsonDepth } from './json-depth';
@@ -85,7 +86,10 @@ export function buildApp(deps: ApiDeps) {
     timeouts: { ...DEFAULT_TIMEOUTS, ...deps.timeouts },
     carrierLimits: deps.carrierLimits ?? carrierLimitsFor([deps.config.carrier.name]),
   };
-  for (const routes of [healthRoutes, orderRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes]) {
+  const routePlugins = [
+    healthRoutes, orderRoutes, returnRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes,
+  ];
+  for (const routes of routePlugins) {
     app.register(routes, routeDeps);
   }
   return app;

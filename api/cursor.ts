@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { ApiError } from './api-error';
 import { isIsoDateTime } from './iso-date-time';
 
@@ -40,3 +41,30 @@ export const isCursorTime = (part: unknown): part is string =>
  */
 export const cursorAt = (column: string, alias = 'cursor_at') =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${alias}`;
+
+/**
+ * One page of a table by (created_at to the microsecond, id), newest first (or oldest first): the
+ * cursor continues after the previous page's last row, so rows written meanwhile never shift a page.
+ * `narrow` adds the caller's filters and scope.
+ */
+export async function pageByCreation(
+  db: Knex,
+  table: string,
+  page: { limit?: number; cursor?: string; oldestFirst?: boolean },
+  narrow: (query: Knex.QueryBuilder) => void,
+): Promise<{ rows: any[]; nextCursor: string | null }> {
+  const limit = page.limit ?? 50;
+  const order = page.oldestFirst ? 'asc' : 'desc';
+  const query = db(table)
+    .select('*', db.raw(cursorAt('created_at')))
+    .orderBy([{ column: 'created_at', order }, { column: 'id', order }])
+    .limit(limit + 1);
+  narrow(query);
+  if (page.cursor) {
+    const [at, id] = decodeCursor<[string, string]>(page.cursor, [isCursorTime, isKeyText]);
+    query.whereRaw(`(created_at, id) ${page.oldestFirst ? '>' : '<'} (?::timestamptz, ?)`, [at, id]);
+  }
+  const rows = await query;
+  const last = rows[limit - 1];
+  return { rows: rows.slice(0, limit), nextCursor: rows.length > limit ? encodeCursor([last.cursor_at, last.id]) : null };
+}

@@ -9,6 +9,7 @@ import {
   CARRIER_EVENT_STATUSES,
   LOST_RESOLUTIONS,
   ORDER_STATUSES,
+  RETURN_STATUSES,
   SHIPMENT_STATUSES,
 } from '../domain/types';
 import { isIsoDateTime } from './iso-date-time';
@@ -19,11 +20,11 @@ FormatRegistry.Set('date-time', isIsoDateTime);
 export const MAX_INT = 2_147_483_647;
 
 /** Non-empty text without control characters (which would end up in labels, logs and Postgres). */
-const Text = (maxLength: number, options: { description?: string } = {}) =>
+export const Text = (maxLength: number, options: { description?: string } = {}) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[^\\x00-\\x1f\\x7f]*$', ...options });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const OneOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
-const DateTime = (description?: string) => Type.String({ format: 'date-time', description });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const OneOf = <T extends string>(values: readonly T[]) => Type.Union(values.map((value) => Type.Literal(value)));
+export const DateTime = (description?: string) => Type.String({ format: 'date-time', description });
 const Cents = (options: { default?: number; description?: string } = {}) =>
   Type.Integer({ minimum: 0, maximum: MAX_INT, ...options });
 
@@ -49,9 +50,9 @@ export const IdempotencyHeaders = Type.Object({
   ),
 });
 
-const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }));
-const CursorParam = Type.Optional(Text(400, { description: 'nextCursor of the previous page' }));
-const Page = <T extends TSchema>(item: T) =>
+export const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 }));
+export const CursorParam = Type.Optional(Text(400, { description: 'nextCursor of the previous page' }));
+export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
 
 // ---------- Orders ----------
@@ -60,7 +61,7 @@ const Page = <T extends TSchema>(item: T) =>
  * Text with something besides whitespace in it, and no control characters: checked, not trimmed
  * (what is sent is what is stored). Whitespace, one visible character, then anything: no backtracking.
  */
-const FilledText = (maxLength: number) =>
+export const FilledText = (maxLength: number) =>
   Type.String({ minLength: 1, maxLength, pattern: '^[^\\S\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f][^\\x00-\\x1f\\x7f]*$' });
 
 /** A carrier needs a name, a street, a city, a postal code and a region to print a label. */
@@ -137,6 +138,8 @@ const OrderLine = Type.Object({
   qtyShipped: Type.Integer(),
   qtyCancelled: Type.Integer(),
   qtyLost: Type.Integer({ description: 'Units in parcels that were lost (refunded, or shipped again and counted in qtyShipped)' }),
+  qtyReturned: Type.Integer({ description: 'Units received back through returns' }),
+  refundedCents: Type.Integer({ description: 'Refunded for this line by returns' }),
 });
 
 const OrderFields = {
@@ -150,6 +153,7 @@ const OrderFields = {
   itemsCents: Type.Integer(),
   shippingCents: Type.Integer(),
   totalCents: Type.Integer(),
+  refundedCents: Type.Integer({ description: 'Refunded by returns so far' }),
   backorder: Type.Object({ policy: OneOf(BACKORDER_POLICIES), deadline: Nullable(Type.String()) }),
   captureMode: OneOf(CAPTURE_MODES),
   shippingAddress: Address,
@@ -179,6 +183,10 @@ export const Order = Type.Object({
   payments: Type.Array(
     Type.Object({ kind: Type.String(), status: Type.String(), amountCents: Type.Integer(), at: Type.String() }),
   ),
+  returns: Type.Array(
+    Type.Object({ id: Type.String(), status: OneOf(RETURN_STATUSES), refundedCents: Type.Integer(), createdAt: Type.String() }),
+    { description: 'Its returns, oldest first; GET /v1/returns/:id has the detail' },
+  ),
 });
 export type Order = Static<typeof Order>;
 
@@ -187,7 +195,7 @@ export type Order = Static<typeof Order>;
  * `liveError` when it cannot answer. Without `?live=true` both are absent and the answer is the
  * Postgres projection alone.
  */
-const Live = {
+export const Live = {
   live: Type.Optional(
     Type.Unknown({ description: "Only with ?live=true: the workflow's status query result, or null when it cannot answer" }),
   ),
@@ -331,6 +339,10 @@ const ProductFields = {
   lengthMm: Millimetres,
   widthMm: Millimetres,
   heightMm: Millimetres,
+  finalSale: Type.Boolean({ description: 'A final-sale product cannot be returned' }),
+  returnWindowDays: Nullable(
+    Type.Integer({ minimum: 1, maximum: 3650, description: "Days after delivery it may be returned; null: the engine's default" }),
+  ),
 };
 
 export const CreateProductBody = Type.Object(
@@ -344,6 +356,8 @@ export const CreateProductBody = Type.Object(
     lengthMm: Type.Optional(Millimetres),
     widthMm: Type.Optional(Millimetres),
     heightMm: Type.Optional(Millimetres),
+    finalSale: Type.Optional(Type.Boolean({ default: false, description: 'A final-sale product cannot be returned' })),
+    returnWindowDays: Type.Optional(ProductFields.returnWindowDays),
   },
   { additionalProperties: false },
 );
@@ -360,6 +374,8 @@ export const PatchProductBody = Type.Object(
     widthMm: Type.Optional(Nullable(Millimetres)),
     heightMm: Type.Optional(Nullable(Millimetres)),
     active: Type.Optional(Type.Boolean()),
+    finalSale: Type.Optional(ProductFields.finalSale),
+    returnWindowDays: Type.Optional(ProductFields.returnWindowDays),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -383,6 +399,8 @@ export const Product = Type.Object({
   widthMm: Nullable(Type.Integer()),
   heightMm: Nullable(Type.Integer()),
   active: Type.Boolean(),
+  finalSale: ProductFields.finalSale,
+  returnWindowDays: ProductFields.returnWindowDays,
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -429,7 +447,7 @@ export const AvailabilityQuery = Type.Object(
 
 export const Availability = Type.Object({
   sku: Type.String(),
-  available: Type.Integer({ description: 'On hand minus reserved, summed over every active location' }),
+  available: Type.Integer({ description: 'On hand minus reserved, summed over every active location except quarantine' }),
 });
 export const AvailabilityPage = Page(Availability);
 

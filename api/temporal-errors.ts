@@ -17,6 +17,10 @@ const REFUSAL_STATUS: Record<string, number> = {
   [Refusal.invalidShipmentState]: 409,
   [Refusal.itemNotInShipment]: 422,
   [Refusal.scanExceedsQuantity]: 422,
+  [Refusal.returnNotAwaitingApproval]: 409,
+  [Refusal.returnNotCancellable]: 409,
+  [Refusal.returnNotReceivable]: 409,
+  [Refusal.inspectionMismatch]: 422,
 };
 
 /**

@@ -25,8 +25,9 @@
  *    is running (or paused) while that of an order finished longer than the grace period ago has
  *    ended.
  * 6. Carrier events. Each carrier event is applied at most once: one tracking event per (carrier,
- *    event id), every webhook marked applied has exactly one tracking event, only webhooks whose
- *    signature verified are applied, and every tracking event belongs to an existing shipment.
+ *    event id), every shipment's webhook marked applied has exactly one tracking event (a return's
+ *    events move only its workflow), only webhooks whose signature verified are applied, and every
+ *    tracking event belongs to an existing shipment.
  */
 import type { Knex } from 'knex';
 import { hasShipped } from '../domain/status';
@@ -335,8 +336,8 @@ async function acceptedOrdersHaveWorkflows(db: Knex, settledBeforeSeconds: numbe
 
 /**
  * 6. Each carrier event is applied at most once: one tracking event per (carrier, event id), every
- * applied webhook has exactly one, only verified webhooks are applied, and every tracking event
- * belongs to an existing shipment.
+ * applied webhook of a shipment has exactly one, only verified webhooks are applied, and every
+ * tracking event belongs to an existing shipment.
  */
 async function carrierEventsAppliedOnce(db: Knex): Promise<string[]> {
   const found = await rows<{ problem: string; carrier: string; event_id: string | null; count: number; shipment_id: string | null }>(
@@ -347,7 +348,7 @@ async function carrierEventsAppliedOnce(db: Knex): Promise<string[]> {
      SELECT 'applied_without_one', w.carrier, w.event_id, count(t.id), NULL
        FROM webhook_events w
        LEFT JOIN tracking_events t ON t.carrier = w.carrier AND t.event_id = w.event_id
-      WHERE w.applied_at IS NOT NULL
+      WHERE w.applied_at IS NOT NULL AND w.return_id IS NULL
       GROUP BY w.id, w.carrier, w.event_id HAVING count(t.id) <> 1
      UNION ALL
      SELECT 'applied_unverified', carrier, event_id, 0, NULL

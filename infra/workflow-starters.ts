@@ -1,9 +1,9 @@
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
-import type { OrderInput, WakeBackordersInput } from '../workflows/definitions';
-import { orderWorkflowId, receiptWorkflowId } from '../workflows/definitions';
-import { ChannelKey, CustomerIdKey, OrderStatusKey, SkusKey } from '../workflows/search-attributes';
+import type { OrderInput, ReturnInput, ReturnLineInput, WakeBackordersInput } from '../workflows/definitions';
+import { orderWorkflowId, receiptWorkflowId, returnWorkflowId } from '../workflows/definitions';
+import { ChannelKey, CustomerIdKey, OrderIdKey, OrderStatusKey, ReturnStatusKey, SkusKey } from '../workflows/search-attributes';
 
 /**
  * Starting a workflow for a row the API already committed. Safe to call any number of times:
@@ -32,6 +32,27 @@ export async function startOrderWorkflow(client: Client, taskQueue: string, db: 
   await db('orders').where({ id: orderId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
 }
 
+/** Like startOrderWorkflow, for a return the API committed: the row's policy and lines become the workflow's input. */
+export async function startReturnWorkflow(client: Client, taskQueue: string, db: Knex, returnId: string): Promise<void> {
+  const { input, status } = await returnInputFromDb(db, returnId);
+  try {
+    await client.workflow.start('returnWorkflow', {
+      taskQueue,
+      workflowId: returnWorkflowId(returnId),
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: ReturnStatusKey, value: status },
+        { key: OrderIdKey, value: input.orderId },
+        { key: CustomerIdKey, value: input.customerId },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await db('returns').where({ id: returnId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
+}
+
 export async function startWakeBackorders(client: Client, taskQueue: string, db: Knex, receiptId: string): Promise<void> {
   const receipt = await db('receipts').where({ id: receiptId }).first();
   if (!receipt) throw new Error(`receipt ${receiptId} not found`);
@@ -50,7 +71,7 @@ export async function startWakeBackorders(client: Client, taskQueue: string, db:
   await db('receipts').where({ id: receiptId }).whereNull('wake_started_at').update({ wake_started_at: db.fn.now() });
 }
 
-async function orderInputFromDb(db: Knex, orderId: string): Promise<OrderInput> {
+export async function orderInputFromDb(db: Knex, orderId: string): Promise<OrderInput> {
   const order = await db('orders').where({ id: orderId }).first();
   if (!order) throw new Error(`order ${orderId} not found`);
   const lines = await db('order_lines').where({ order_id: orderId }).orderBy('line_no');
@@ -71,4 +92,32 @@ async function orderInputFromDb(db: Knex, orderId: string): Promise<OrderInput> 
     backorderDeadline: new Date(order.backorder_deadline).toISOString(),
     captureMode: order.capture_mode,
   };
+}
+
+async function returnInputFromDb(db: Knex, returnId: string): Promise<{ input: ReturnInput; status: string }> {
+  const row = await db('returns').where({ id: returnId }).first();
+  if (!row) throw new Error(`return ${returnId} not found`);
+  const lines = await db('return_lines').where({ return_id: returnId }).orderBy('line_no');
+  const input: ReturnInput = {
+    returnId,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    channel: row.channel,
+    currency: row.currency,
+    locationId: row.location_id,
+    lines: lines.map(
+      (line): ReturnLineInput => ({
+        lineNo: line.line_no,
+        sku: line.sku,
+        quantity: line.quantity,
+        reason: line.reason,
+        unitPriceCents: line.unit_price_cents,
+        ...(line.note ? { note: line.note } : {}),
+        ...(line.exchange_sku ? { exchangeSku: line.exchange_sku } : {}),
+      }),
+    ),
+    policy: row.policy,
+    advanceExchange: row.advance_exchange,
+  };
+  return { input, status: row.status };
 }

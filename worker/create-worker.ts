@@ -58,8 +58,10 @@ export function temporalWorkerOptions(options: WorkerOptions): TemporalWorkerOpt
         ...(tracing ? [tracingActivityInterceptor(tracing)] : []),
         activityMetricsInterceptor(options.metrics ?? workerMetrics()),
       ],
-      // Used only when bundling here: a prebuilt bundle carries its own modules. Tracing's only while tracing.
-      workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...(tracing ? [TRACING_WORKFLOW_MODULE] : [])],
+      // Only when bundling here (a prebuilt bundle carries its own modules); tracing's only while tracing.
+      ...(options.workflowBundlePath
+        ? {}
+        : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES, ...(tracing ? [TRACING_WORKFLOW_MODULE] : [])] }),
     },
     ...(tracing ? { sinks: tracingSinks(tracing) } : {}),
   };

@@ -40,11 +40,12 @@ export async function listInventoryLevels(
 
 function levelsQuery(db: Knex, filter: LevelFilter) {
   const query = db('inventory_levels as l')
+    .join('locations as loc', 'loc.id', 'l.location_id')
     .leftJoin('bin_assignments as b', function joinBin() {
       this.on('b.sku', 'l.sku').andOn('b.location_id', 'l.location_id');
     })
     .orderBy(['l.sku', 'l.location_id'])
-    .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'b.bin_code');
+    .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'b.bin_code', 'loc.kind');
   if (filter.sku) query.where('l.sku', filter.sku);
   if (filter.skus) query.whereIn('l.sku', filter.skus);
   if (filter.locationId) query.where('l.location_id', filter.locationId);
@@ -54,7 +55,8 @@ function levelsQuery(db: Knex, filter: LevelFilter) {
 
 /**
  * What a storefront may promise: per active product, on hand minus reserved summed over the active
- * locations (no per-location stock, no cost), by sku; paged after the cursor's sku.
+ * locations (no per-location stock, no cost), by sku; paged after the cursor's sku. Quarantine
+ * locations hold damaged returns, which are never allocated, so they never count.
  */
 export async function listAvailability(
   db: Knex,
@@ -64,7 +66,7 @@ export async function listAvailability(
   const query = db('products as p')
     .leftJoin('inventory_levels as l', 'l.sku', 'p.sku')
     .leftJoin('locations as loc', function activeLocation() {
-      this.on('loc.id', 'l.location_id').andOnVal('loc.active', true);
+      this.on('loc.id', 'l.location_id').andOnVal('loc.active', true).andOnVal('loc.kind', '<>', 'quarantine');
     })
     .where('p.active', true)
     .groupBy('p.sku')
@@ -85,7 +87,8 @@ function toLevel(row: any): InventoryLevel {
     locationId: row.location_id,
     onHand: row.on_hand,
     reserved: row.reserved,
-    available: row.on_hand - row.reserved,
+    // Quarantine holds damaged returns: on hand, never allocated.
+    available: row.kind === 'quarantine' ? 0 : row.on_hand - row.reserved,
     bin: row.bin_code,
   };
 }

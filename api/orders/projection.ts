@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { cursorAt, decodeCursor, encodeCursor, isCursorTime, isKeyText } from '../cursor';
+import { pageByCreation } from '../cursor';
 import { iso, isoOrNull } from '../iso-date-time';
 import type { Order, OrderSummary } from '../schemas';
 
@@ -7,11 +7,12 @@ import type { Order, OrderSummary } from '../schemas';
 export async function loadOrder(db: Knex, orderId: string): Promise<Order | undefined> {
   const row = await db('orders').where({ id: orderId }).first();
   if (!row) return undefined;
-  const [lines, shipments, events, payments] = await Promise.all([
+  const [lines, shipments, events, payments, returns] = await Promise.all([
     db('order_lines').where({ order_id: orderId }).orderBy('line_no'),
     db('shipments').where({ order_id: orderId }).orderBy('shipment_no'),
     db('order_events').where({ order_id: orderId }).orderBy('id'),
     db('payments').where({ order_id: orderId }).orderBy('id'),
+    db('returns').where({ order_id: orderId }).orderBy(['created_at', 'id']).select('id', 'status', 'refunded_cents', 'created_at'),
   ]);
   return {
     ...orderSummary(row, lines),
@@ -31,6 +32,12 @@ export async function loadOrder(db: Knex, orderId: string): Promise<Order | unde
       status: payment.status,
       amountCents: payment.amount_cents,
       at: iso(payment.created_at),
+    })),
+    returns: returns.map((row) => ({
+      id: row.id,
+      status: row.status,
+      refundedCents: row.refunded_cents,
+      createdAt: iso(row.created_at),
     })),
   };
 }
@@ -54,32 +61,19 @@ export interface OrderFilters {
  * round it to the millisecond and skip or repeat rows) and its id, which breaks ties.
  */
 export async function listOrders(db: Knex, filters: OrderFilters): Promise<{ data: OrderSummary[]; nextCursor: string | null }> {
-  const limit = filters.limit ?? 50;
-  const query = db('orders')
-    .select('*', db.raw(cursorAt('created_at')))
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(limit + 1);
-  if (filters.status) query.where('status', filters.status);
-  if (filters.customerId) query.where('customer_id', filters.customerId);
-  if (filters.channel) query.where('channel', filters.channel);
-  if (filters.channelIn) query.whereIn('channel', [...filters.channelIn]);
-  if (filters.scopeCustomerId) query.where('customer_id', filters.scopeCustomerId);
-  if (filters.createdFrom) query.where('created_at', '>=', filters.createdFrom);
-  if (filters.createdTo) query.where('created_at', '<', filters.createdTo);
-  if (filters.cursor) {
-    const [at, id] = decodeCursor<[string, string]>(filters.cursor, [isCursorTime, isKeyText]);
-    query.whereRaw('(created_at, id) < (?::timestamptz, ?)', [at, id]);
-  }
-  const rows = await query;
-  const page = rows.slice(0, limit);
+  const { rows, nextCursor } = await pageByCreation(db, 'orders', filters, (query) => {
+    if (filters.status) query.where('status', filters.status);
+    if (filters.customerId) query.where('customer_id', filters.customerId);
+    if (filters.channel) query.where('channel', filters.channel);
+    if (filters.channelIn) query.whereIn('channel', [...filters.channelIn]);
+    if (filters.scopeCustomerId) query.where('customer_id', filters.scopeCustomerId);
+    if (filters.createdFrom) query.where('created_at', '>=', filters.createdFrom);
+    if (filters.createdTo) query.where('created_at', '<', filters.createdTo);
+  });
   const lines = await db('order_lines')
-    .whereIn('order_id', page.map((row) => row.id))
+    .whereIn('order_id', rows.map((row) => row.id))
     .orderBy(['order_id', 'line_no']);
-  const last = page[page.length - 1];
-  return {
-    data: page.map((row) => orderSummary(row, lines.filter((line) => line.order_id === row.id))),
-    nextCursor: rows.length > limit ? encodeCursor([last.cursor_at, last.id]) : null,
-  };
+  return { data: rows.map((row) => orderSummary(row, lines.filter((line) => line.order_id === row.id))), nextCursor };
 }
 
 // Rows come from knex untyped; the mappers are where they take the API's shape.
@@ -95,6 +89,7 @@ function orderSummary(row: any, lines: any[]): OrderSummary {
     itemsCents: row.items_cents,
     shippingCents: row.shipping_cents,
     totalCents: row.total_cents,
+    refundedCents: row.refunded_cents,
     backorder: { policy: row.backorder_policy, deadline: isoOrNull(row.backorder_deadline) },
     captureMode: row.capture_mode,
     shippingAddress: row.shipping_address,
@@ -106,6 +101,8 @@ function orderSummary(row: any, lines: any[]): OrderSummary {
       qtyShipped: line.qty_shipped,
       qtyCancelled: line.qty_cancelled,
       qtyLost: line.qty_lost,
+      qtyReturned: line.qty_returned,
+      refundedCents: line.refunded_cents,
     })),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),

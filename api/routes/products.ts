@@ -192,6 +192,8 @@ function productColumns(body: PatchProductBody) {
     width_mm: body.widthMm,
     height_mm: body.heightMm,
     active: body.active,
+    final_sale: body.finalSale,
+    return_window_days: body.returnWindowDays,
   };
   return Object.fromEntries(Object.entries(columns).filter(([, value]) => value !== undefined));
 }
@@ -206,7 +208,9 @@ function sameProduct(existing: Product, body: CreateProductBody): boolean {
     existing.weightGrams === body.weightGrams &&
     existing.lengthMm === (body.lengthMm ?? null) &&
     existing.widthMm === (body.widthMm ?? null) &&
-    existing.heightMm === (body.heightMm ?? null)
+    existing.heightMm === (body.heightMm ?? null) &&
+    existing.finalSale === (body.finalSale ?? false) &&
+    existing.returnWindowDays === (body.returnWindowDays ?? null)
   );
 }
 
@@ -245,6 +249,8 @@ function productFromRow(row: any): Product {
     widthMm: row.width_mm,
     heightMm: row.height_mm,
     active: row.active,
+    finalSale: row.final_sale,
+    returnWindowDays: row.return_window_days,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

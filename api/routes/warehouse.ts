@@ -12,7 +12,7 @@ import {
 } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
 import { seesLocation } from '../plugins/auth';
-import { cursorAt, decodeCursor, encodeCursor, isCursorTime, isKeyText } from '../cursor';
+import { pageByCreation } from '../cursor';
 import { type RouteDeps, within } from '../deps';
 import { idempotently, updateIdFor } from '../idempotency';
 import { iso, isoOrNull } from '../iso-date-time';
@@ -52,25 +52,15 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
     async (request) => {
       const { locationId } = request.params;
-      const { status, cursor } = request.query;
-      const limit = request.query.limit ?? 50;
+      const { status, cursor, limit } = request.query;
       const location = await db('locations').where({ id: locationId }).first('id');
       // Another location's pick list is not found, never forbidden: a key learns nothing of it.
       if (!location || !seesLocation(request, locationId)) throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
-      // Oldest first by (created_at, id); the cursor carries created_at to the microsecond.
-      const query = db('shipments')
-        .select('*', db.raw(cursorAt('created_at')))
-        .where({ location_id: locationId, status: status ?? 'AWAITING_PICK' })
-        .orderBy(['created_at', 'id'])
-        .limit(limit + 1);
-      if (cursor) {
-        const [at, id] = decodeCursor<[string, string]>(cursor, [isCursorTime, isKeyText]);
-        query.whereRaw('(created_at, id) > (?::timestamptz, ?)', [at, id]);
-      }
-      const rows = await query;
-      const shipments = rows.slice(0, limit);
+      // Oldest first, so the shipments waiting longest are picked first.
+      const { rows: shipments, nextCursor } = await pageByCreation(db, 'shipments', { limit, cursor, oldestFirst: true }, (query) =>
+        query.where({ location_id: locationId, status: status ?? 'AWAITING_PICK' }),
+      );
       const lines = await shipmentLines(db, shipments.map((shipment) => shipment.id));
-      const last = shipments[shipments.length - 1];
       return {
         data: shipments.map((shipment) => ({
           shipmentId: shipment.id,
@@ -80,7 +70,7 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
           createdAt: iso(shipment.created_at),
           lines: lines.get(shipment.id) ?? [],
         })),
-        nextCursor: rows.length > limit ? encodeCursor([last.cursor_at, last.id]) : null,
+        nextCursor,
       };
     },
   );

@@ -1,6 +1,6 @@
 /**
- * `npm run record-histories`: runs the order scenarios end to end and saves the Order, Shipment
- * and receipt workflow histories under test/histories/. CI replays them against the current
+ * `npm run record-histories`: runs the order and return scenarios end to end and saves the Order,
+ * Shipment, receipt and Return workflow histories under test/histories/. CI replays them against the current
  * workflow code (test/workflows/replay.test.ts), so a change that would break running workflows
  * fails there. Only scenarios without a recorded file run: histories of older code are what
  * guard its patched() branches, so they are kept (delete a file to record it again).
@@ -18,6 +18,7 @@ import { FINAL_ORDER_STATUSES, type OrderStatus } from '../../domain/types';
 import { address, orderRequest, Product, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { Engine } from '../../dev/harness/engine';
 import { eventually } from '../helpers/eventually';
+import { type Recorder, ReturnScenarios } from './return-scenarios';
 
 const generation = process.argv.includes('--generation') ? process.argv[process.argv.indexOf('--generation') + 1] : undefined;
 if (generation !== undefined && !/^[a-z0-9-]+$/.test(generation)) throw new Error('--generation needs a name of a-z, 0-9 and -');
@@ -42,21 +43,28 @@ async function main(): Promise<void> {
     await seedWarehouse(engine.db, { id: 'WH-AUTO', mode: 'auto', priority: 10, bins: ['A-01-01'] });
     await seedWarehouse(engine.db, { id: 'WH-MAN', mode: 'manual', priority: 20, bins: ['A-01-01', 'B-02-01'] });
     const scenarios = new Scenarios(engine, cli);
+    const returns = new ReturnScenarios(scenarios);
+    // Each scenario by the file that says it was recorded.
     const all: [string, () => Promise<void>][] = [
-      ['manual-delivered', () => scenarios.manualDelivered()],
-      ['auto-delivered', () => scenarios.autoDelivered()],
-      ['split-partially-cancelled', () => scenarios.splitPartiallyCancelled()],
-      ['backorder-woken', () => scenarios.backorderWokenByReceipt('backorder-woken')],
-      ['backorder-expired', () => scenarios.backorderExpired()],
-      ['payment-declined', () => scenarios.paymentDeclined()],
-      ['rejected', () => scenarios.rejected()],
-      ['backorder-rechecked', () => scenarios.backorderWokenByReceipt('backorder-rechecked')],
-      ['carrier-refused', () => scenarios.carrierRefused()],
-      ['capture-declined', () => scenarios.captureDeclined()],
-      ['declared-lost', () => scenarios.declaredLost()],
+      ['manual-delivered.order', () => scenarios.manualDelivered()],
+      ['auto-delivered.order', () => scenarios.autoDelivered()],
+      ['split-partially-cancelled.order', () => scenarios.splitPartiallyCancelled()],
+      ['backorder-woken.order', () => scenarios.backorderWokenByReceipt('backorder-woken')],
+      ['backorder-expired.order', () => scenarios.backorderExpired()],
+      ['payment-declined.order', () => scenarios.paymentDeclined()],
+      ['rejected.order', () => scenarios.rejected()],
+      ['backorder-rechecked.order', () => scenarios.backorderWokenByReceipt('backorder-rechecked')],
+      ['carrier-refused.order', () => scenarios.carrierRefused()],
+      ['capture-declined.order', () => scenarios.captureDeclined()],
+      ['declared-lost.order', () => scenarios.declaredLost()],
+      ['return-restocked.return', () => returns.restocked('return-restocked')],
+      ['return-partial-inspected.return', () => returns.partialInspected('return-partial-inspected')],
+      ['return-cancelled.return', () => returns.cancelled('return-cancelled')],
+      ['return-rejected.return', () => returns.rejected('return-rejected')],
+      ['return-exchanged.return', () => returns.exchanged('return-exchanged')],
     ];
-    for (const [name, record] of all) {
-      if (fs.existsSync(path.join(OUT, `${name}.order.json`))) continue;
+    for (const [file, record] of all) {
+      if (fs.existsSync(path.join(OUT, `${file}.json`))) continue;
       await record();
     }
   } finally {
@@ -65,11 +73,11 @@ async function main(): Promise<void> {
   }
 }
 
-class Scenarios {
+class Scenarios implements Recorder {
   private products = 0;
 
   constructor(
-    private readonly engine: Engine,
+    readonly engine: Engine,
     private readonly cli: string,
   ) {}
 
@@ -172,26 +180,26 @@ class Scenarios {
     await this.save('rejected', orderId, 0);
   }
 
-  private async product(name: string): Promise<Product> {
+  async product(name: string): Promise<Product> {
     this.products += 1;
     return seedProduct(this.engine.db, `${name}-${this.products}`, 1500);
   }
 
-  private async receive(locationId: string, products: Product[], bin?: string): Promise<string> {
+  async receive(locationId: string, products: Product[], bin?: string): Promise<string> {
     const lines = products.map((product) => ({ sku: product.sku, quantity: 5, ...(bin ? { bin } : {}) }));
     const answer = await this.engine.call('warehouse', 'POST', '/v1/inventory/receipts', { locationId, lines });
     if (answer.status !== 201) throw new Error(`receipt failed: ${JSON.stringify(answer.body)}`);
     return answer.body.id;
   }
 
-  private async order(products: Product[], quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
+  async order(products: Product[], quantity: number, extra: Record<string, unknown> = {}): Promise<string> {
     const lines = products.map((product) => ({ sku: product.sku, quantity }));
     const answer = await this.engine.call('client', 'POST', '/v1/orders', orderRequest('cus-recorder', lines, extra));
     if (answer.status !== 201) throw new Error(`order failed: ${JSON.stringify(answer.body)}`);
     return answer.body.id;
   }
 
-  private async until(orderId: string, status: string): Promise<void> {
+  async until(orderId: string, status: string): Promise<void> {
     await eventually(async () => (await this.engine.call('ops', 'GET', `/v1/orders/${orderId}`)).body.status === status, 60_000);
     await eventually(async () => {
       const { status: run } = await this.engine.temporal.workflow.getHandle(orderWorkflowId(orderId)).describe();
@@ -211,7 +219,7 @@ class Scenarios {
     for (let n = 1; n <= shipments; n += 1) await this.write(`${scenario}.shipment-${n}`, shipmentWorkflowId(orderId, n));
   }
 
-  private async write(name: string, workflowId: string): Promise<void> {
+  async write(name: string, workflowId: string): Promise<void> {
     const handle = this.engine.temporal.workflow.getHandle(workflowId);
     await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 60_000);
     // The CLI writes the canonical JSON that historyFromJSON reads back (as the Web UI's download does).

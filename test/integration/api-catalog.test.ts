@@ -26,8 +26,16 @@ describe('POST /v1/products', () => {
     const body = productBody(`${t.prefix}-P1`, { unitCostCents: 800, lengthMm: 100, widthMm: 50, heightMm: 20 });
     const res = await createProduct(body);
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ ...body, active: true, createdAt: expect.any(String) });
+    expect(res.json()).toMatchObject({ ...body, active: true, finalSale: false, returnWindowDays: null, createdAt: expect.any(String) });
     expect(await t.db('products').where({ sku: body.sku }).first()).toMatchObject({ unit_price_cents: 1999, unit_cost_cents: 800 });
+  });
+
+  it('stores the return settings: final sale and its own return window', async () => {
+    const finalSale = productBody(`${t.prefix}-FS`, { finalSale: true });
+    const ownWindow = productBody(`${t.prefix}-RW`, { returnWindowDays: 14 });
+    expect((await createProduct(finalSale)).json()).toMatchObject({ sku: finalSale.sku, finalSale: true, returnWindowDays: null });
+    expect((await createProduct(ownWindow)).json()).toMatchObject({ sku: ownWindow.sku, finalSale: false, returnWindowDays: 14 });
+    expect(await t.db('products').where({ sku: ownWindow.sku }).first()).toMatchObject({ final_sale: false, return_window_days: 14 });
   });
 
   it.each([
@@ -39,6 +47,9 @@ describe('POST /v1/products', () => {
     ['a price as text', () => ({ unitPriceCents: '19.99' }), 400, 'validation_error'],
     ['zero weight', () => ({ weightGrams: 0 }), 400, 'validation_error'],
     ['a sku with a slash', () => ({ sku: 'A/B' }), 400, 'validation_error'],
+    ['a return window of zero days', () => ({ returnWindowDays: 0 }), 400, 'validation_error'],
+    ['a fractional return window', () => ({ returnWindowDays: 1.5 }), 400, 'validation_error'],
+    ['final sale as text', () => ({ finalSale: 'yes' }), 400, 'validation_error'],
   ])('refuses %s and writes nothing', async (_name, overrides, status, code) => {
     const before = await productCount();
     const res = await createProduct(productBody(`${t.prefix}-BAD`, overrides()));
@@ -73,6 +84,8 @@ describe('POST /v1/products', () => {
     const changed = await createProduct({ ...body, unitPriceCents: 1 }, key);
     expect(changed.statusCode).toBe(409);
     expect(changed.json().code).toBe('sku_exists');
+    const nowFinalSale = await createProduct({ ...body, finalSale: true }, key);
+    expect(nowFinalSale.statusCode).toBe(409);
   });
 });
 
@@ -89,6 +102,17 @@ describe('PATCH /v1/products/:sku', () => {
     expect(cleared.json().lengthMm).toBeNull();
   });
 
+  it('sets and clears the return settings', async () => {
+    const { sku } = await seedProduct(t.db, `${t.prefix}-E4`);
+    const set = await patch(sku, { finalSale: true, returnWindowDays: 60 });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({ sku, finalSale: true, returnWindowDays: 60 });
+    const cleared = await patch(sku, { finalSale: false, returnWindowDays: null });
+    expect(cleared.json()).toMatchObject({ finalSale: false, returnWindowDays: null });
+    const read = await t.request({ url: `/v1/products/${sku}`, headers: bearer(t.keys.client) });
+    expect(read.json()).toMatchObject({ finalSale: false, returnWindowDays: null });
+  });
+
   it('applies the same checks as creation', async () => {
     const mine = await seedProduct(t.db, `${t.prefix}-E2`);
     const other = await seedProduct(t.db, `${t.prefix}-E3`);
@@ -98,6 +122,8 @@ describe('PATCH /v1/products/:sku', () => {
       [{ sku: 'NEW' }, 400, 'validation_error'],
       [{}, 400, 'validation_error'],
       [{ unitPriceCents: -5 }, 400, 'validation_error'],
+      [{ returnWindowDays: -1 }, 400, 'validation_error'],
+      [{ finalSale: null }, 400, 'validation_error'],
     ];
     for (const [payload, status, code] of cases) {
       const res = await patch(mine.sku, payload);
@@ -117,9 +143,9 @@ describe('reading the catalog', () => {
   it('finds a product by sku and by upc', async () => {
     const product = await seedProduct(t.db, `${t.prefix}-R1`);
     const bySku = await t.request({ url: `/v1/products/${product.sku}`, headers: bearer(t.keys.client) });
-    expect(bySku.json()).toMatchObject({ sku: product.sku, upc: product.upc });
+    expect(bySku.json()).toMatchObject({ sku: product.sku, upc: product.upc, finalSale: false, returnWindowDays: null });
     const byUpc = await t.request({ url: `/v1/products/by-upc/${product.upc}`, headers: bearer(t.keys.warehouse) });
-    expect(byUpc.json()).toMatchObject({ sku: product.sku });
+    expect(byUpc.json()).toMatchObject({ sku: product.sku, finalSale: false, returnWindowDays: null });
     for (const url of [`/v1/products/${t.prefix}-R404`, '/v1/products/by-upc/000000000000']) {
       const res = await t.request({ url, headers: bearer(t.keys.client) });
       expect({ url, status: res.statusCode, code: res.json().code }).toEqual({ url, status: 404, code: 'product_not_found' });

@@ -227,6 +227,34 @@ describe('GET /v1/inventory/levels', () => {
   });
 });
 
+describe('quarantine stock (damaged returns)', () => {
+  it('never counts toward availability, but is listed among the levels with none available', async () => {
+    const quarantine = `${t.prefix}-WH-Q`;
+    const gear = await seedProduct(t.db, `${t.prefix}-GEAR`);
+    await t.db('locations').insert({
+      id: quarantine,
+      name: 'Damaged returns',
+      kind: 'quarantine',
+      parent_location_id: warehouse,
+      fulfillment_mode: 'manual',
+      priority: 99,
+      address: JSON.stringify({}),
+    });
+    await seedStock(t.db, gear.sku, warehouse, 3);
+    await seedStock(t.db, gear.sku, quarantine, 2);
+
+    const availability = await t.request({ url: `/v1/inventory/availability?sku=${gear.sku}`, headers: bearer(t.keys.client) });
+    expect(availability.json()).toEqual({ data: [{ sku: gear.sku, available: 3 }], nextCursor: null });
+
+    const levels = await t.request({ url: `/v1/inventory/levels?sku=${gear.sku}`, headers: bearer(t.keys.ops) });
+    type Level = { locationId: string; onHand: number; available: number };
+    expect(levels.json().data.map((level: Level) => [level.locationId, level.onHand, level.available])).toEqual([
+      [warehouse, 3, 3],
+      [quarantine, 2, 0],
+    ]);
+  });
+});
+
 describe('GET /v1/inventory/movements', () => {
   it('pages through the ledger newest first', async () => {
     const all = await t.db('inventory_movements').where({ location_id: warehouse }).orderBy('id', 'desc').pluck('id');

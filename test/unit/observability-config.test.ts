@@ -7,7 +7,7 @@ import type { Activities } from '../../activities';
 import { loadConfig } from '../../infra/config';
 import { activeTracing, type Tracing, TRACING_WORKFLOW_MODULE } from '../../infra/telemetry';
 import { failureType, orderIdOfWorkflow } from '../../worker/activity-interceptors';
-import { temporalWorkerOptions } from '../../worker/create-worker';
+import { temporalWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from '../../worker/create-worker';
 
 const production = { NODE_ENV: 'production', CARRIER_SANDBOX_API_KEY: 'k'.repeat(40), CARRIER_WEBHOOK_SECRET_SANDBOX: 's'.repeat(40) };
 
@@ -72,18 +72,18 @@ describe('worker options', () => {
     shutdown: async () => undefined,
   };
 
-  it('without tracing: the metrics interceptor only, no workflow interceptor module, no sink', () => {
+  it('without tracing: the metrics interceptor only, the log attributes workflow module, no sink', () => {
     expect(activeTracing()).toBeUndefined();
     const options = temporalWorkerOptions(base);
     expect(options.interceptors?.activity).toHaveLength(1);
-    expect(options.interceptors?.workflowModules).toBeUndefined();
+    expect(options.interceptors?.workflowModules).toEqual(WORKFLOW_INTERCEPTOR_MODULES);
     expect(options.sinks).toBeUndefined();
   });
 
   it('with tracing: the OpenTelemetry activity interceptor, the workflow module when bundling, and the span sink', () => {
     const bundling = temporalWorkerOptions({ ...base, tracing });
     expect(bundling.interceptors?.activity).toHaveLength(2);
-    expect(bundling.interceptors?.workflowModules).toEqual([TRACING_WORKFLOW_MODULE]);
+    expect(bundling.interceptors?.workflowModules).toEqual([...WORKFLOW_INTERCEPTOR_MODULES, TRACING_WORKFLOW_MODULE]);
     expect(Object.keys(bundling.sinks ?? {})).toEqual(['exporter']);
     // A prebuilt bundle brings its own interceptor modules.
     expect(temporalWorkerOptions({ ...base, tracing, workflowBundlePath: 'bundle.js' }).interceptors?.workflowModules).toBeUndefined();

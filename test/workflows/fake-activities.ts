@@ -1,8 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
+import type { ReplacementLine } from '../../activities/exchanges';
 import type { ReservationResult, ReserveStockInput } from '../../activities/inventory';
+import type { ReceiveReturnInput } from '../../activities/return-receipt';
+import type { ExchangedUnits } from '../../activities/return-refunds';
+import type { ReturnStatusChange } from '../../activities/returns';
 import { allocate } from '../../domain/allocation';
 import type { FulfillmentMode } from '../../domain/types';
+import type { OrderInput } from '../../workflows/definitions';
 
 /**
  * In-memory stand-ins for the activities, for workflow tests on the time-skipping server:
@@ -21,6 +26,10 @@ export interface FakeWorld {
   /** The gateway declines every capture (an expired authorization). */
   declineCaptures: boolean;
   lostAfterHours: number;
+  /** Returns: return line -> today's price of its exchange SKU; what a refund comes to; whether the gateway refuses it. */
+  exchangePrices: Record<number, number>;
+  refundCents: number;
+  refusesRefunds: boolean;
   /** Activity name -> arguments of each call, in order. */
   calls: Record<string, unknown[]>;
   /** Activity name -> promise the activity waits for before it returns (to stage races). */
@@ -37,6 +46,9 @@ export function fakeWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     carrier: 'ok',
     declineCaptures: false,
     lostAfterHours: 72,
+    exchangePrices: {},
+    refundCents: 1500,
+    refusesRefunds: false,
     calls: {},
     gates: {},
     ...overrides,
@@ -152,10 +164,70 @@ export function fakeActivities(world: FakeWorld): Activities {
     },
     async sweepUnstartedWork(input) {
       await record('sweepUnstartedWork', input);
-      return { orders: 0, receipts: 0 };
+      return { orders: 0, receipts: 0, returns: 0 };
     },
+    ...fakeReturnActivities(world, record),
   };
   return activities;
+}
+
+type Recorder = (name: keyof Activities, input: unknown) => Promise<void>;
+
+/** The return workflow's activities: the carrier and gateway answer as the world says; amounts are the world's. */
+function fakeReturnActivities(world: FakeWorld, record: Recorder) {
+  return {
+    async recordReturnStatus(input: ReturnStatusChange) {
+      await record('recordReturnStatus', input);
+    },
+    async buyReturnLabel(input: { returnId: string }) {
+      await record('buyReturnLabel', input);
+      if (world.carrier === 'refuses') {
+        throw ApplicationFailure.create({ type: 'carrier_refused', message: 'address_not_served', nonRetryable: true });
+      }
+      if (world.carrier === 'down') throw new Error('connect ECONNREFUSED carrier');
+      return { trackingNumber: `SBX-${input.returnId}`, labelUrl: `https://labels.invalid/${input.returnId}`, earlyEvents: [] };
+    },
+    async voidReturnLabel(input: { returnId: string }) {
+      await record('voidReturnLabel', input);
+      return world.carrierHasParcel ? ('in_use' as const) : ('voided' as const);
+    },
+    async receiveReturn(input: ReceiveReturnInput) {
+      await record('receiveReturn', input);
+    },
+    async refundReturn(input: { returnId: string; exchanged: ExchangedUnits[] }) {
+      await record('refundReturn', input);
+      if (world.refusesRefunds) {
+        throw ApplicationFailure.create({ type: 'payment_refused', message: 'amount_exceeds_captured', nonRetryable: true });
+      }
+      return { refundedCents: world.refundCents };
+    },
+    async refundExchangeShortfall(input: { returnId: string; exchangeOrderId: string; credits: unknown[] }) {
+      await record('refundExchangeShortfall', input);
+      return { refundedCents: 0 };
+    },
+    async quoteExchange(input: { returnId: string }) {
+      await record('quoteExchange', input);
+      return Object.entries(world.exchangePrices).map(([lineNo, unitPriceCents]) => ({ lineNo: Number(lineNo), sku: `X-${lineNo}`, unitPriceCents }));
+    },
+    async createExchangeOrder(input: { returnId: string; lines: ReplacementLine[] }): Promise<OrderInput> {
+      await record('createExchangeOrder', input);
+      const lines = input.lines.map((line, index) => ({ lineNo: index + 1, ...line }));
+      const totalCents = lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+      return {
+        orderId: `ord_${input.returnId}`,
+        customerId: 'cus_1',
+        channel: 'web',
+        currency: 'USD',
+        lines,
+        shippingCents: 0,
+        totalCents,
+        backorderPolicy: 'wait',
+        // Real time: the test server's clock may be days ahead, so without stock this deadline has passed.
+        backorderDeadline: new Date(Date.now() + 3 * 24 * 3_600_000).toISOString(),
+        captureMode: 'on_shipment',
+      };
+    },
+  };
 }
 
 /** A stable fake barcode per SKU, so scans can be addressed in tests. */

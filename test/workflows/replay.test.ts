@@ -12,9 +12,10 @@ const dir = path.resolve(__dirname, '..', 'histories');
 // Generations of the same scenarios recorded by later code live in subfolders (record --generation).
 const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.json')).sort();
 
-it('has recorded histories of the Order and Shipment workflows to replay', () => {
+it('has recorded histories of the Order, Shipment and Return workflows to replay', () => {
   expect(files.some((file) => file.includes('.order'))).toBe(true);
   expect(files.some((file) => file.includes('.shipment-'))).toBe(true);
+  expect(files.some((file) => file.includes('.return'))).toBe(true);
 });
 
 it.each(files)('replays %s', async (file) => {
