@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
+import { kitsContaining } from '../db/kits';
 import { orderWorkflowId, stockAvailableUpdate, WakeBackordersInput, wakeWorkflowId } from '../workflows/definitions';
 
 /** Starts the wake-up of orders waiting for these SKUs, once per source however often it is called. */
@@ -39,8 +40,10 @@ export function backorderActivities(db: Knex, temporal: Client) {
     async wakeBackorderedOrders(input: WakeBackordersInput): Promise<{ woken: number }> {
       let after: [string, string] | undefined = Context.current().info.heartbeatDetails;
       let woken = 0;
+      // Stock of a component is stock of the kits made of it: their orders wait for it too.
+      const wanted = [...input.skus, ...(await kitsContaining(db, input.skus))];
       for (;;) {
-        const page = await waitingOrders(db, input.skus, after);
+        const page = await waitingOrders(db, wanted, after);
         for (const order of page) {
           if (!(await anyAvailable(db, input.skus))) return { woken };
           try {

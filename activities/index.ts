@@ -2,7 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { CarrierAdapter } from '../carriers/adapter';
 import type { PaymentGateway } from '../payments/gateway';
+import { adjustmentActivities } from './adjustments';
 import { backorderActivities, stockWaker } from './backorders';
+import { countActivities } from './counts';
 import { inventoryActivities } from './inventory';
 import { orderActivities } from './orders';
 import { paymentActivities } from './payments';
@@ -10,6 +12,7 @@ import { returnActivities } from './returns';
 import { shipmentEndingActivities } from './shipment-endings';
 import { sweepActivities } from './sweep';
 import { type ShipmentSettings, shipmentActivities } from './shipments';
+import { transferActivities } from './transfers';
 
 export interface ActivityDeps extends ShipmentSettings {
   db: Knex;
@@ -31,6 +34,9 @@ export function createActivities(deps: ActivityDeps) {
     ...returnActivities(deps.db, deps.carrier, deps.gateway, wake),
     ...backorderActivities(deps.db, deps.temporal),
     ...sweepActivities(deps.db, deps.temporal),
+    ...adjustmentActivities(deps.db, wake),
+    ...countActivities(deps.db),
+    ...transferActivities(deps.db, wake),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { loadKitRecipes } from '../db/kits';
 import { allocate, StockAtLocation } from '../domain/allocation';
+import { type KitRecipes, stockDemand, stockedComponents } from '../domain/kits';
 import type { FulfillmentMode, LineQuantity } from '../domain/types';
 import type { PickLine } from '../workflows/definitions';
 import type { StockWaker } from './backorders';
@@ -31,9 +33,12 @@ export function inventoryActivities(db: Knex, wake: StockWaker) {
      * (migration 009): all or nothing, idempotent per (order, allocationNo), and a hot SKU's row is
      * locked only inside the server. The CHECK on inventory_levels makes overselling impossible anyway.
      * The answer is built from the reservations reserve_stock answers with: what is stored.
+     * A kit line reserves its stocked components (one row each under the kit's line), in whole kits.
      */
     async reserveStock(input: ReserveStockInput): Promise<ReservationResult> {
-      return reservationResult(input, await reserveAvailable(db, input));
+      const kits = await loadKitRecipes(db, input.lines.map((line) => line.sku));
+      const rows = await reserveAvailable(db, input, kits);
+      return reservationResult(input, rows, await kitProducts(db, Object.keys(kits)), binWalk(rows));
     },
 
     /** Gives back what an order still holds, and wakes the orders waiting for those SKUs. */
@@ -68,13 +73,37 @@ interface ReservedRow {
   upc: string;
   name: string;
   bin_code: string | null;
+  /** The bin's place in the location's walking order. */
+  bin_sequence: number | null;
+  /** A kit line's component: its units in one kit. */
+  units_per_kit: number | null;
 }
 
-async function reserveAvailable(db: Knex, input: ReserveStockInput): Promise<ReservedRow[]> {
+/** One row reserve_stock takes: units of a stocked sku for an order line at a location. */
+interface Take {
+  line_no: number;
+  sku: string;
+  location_id: string;
+  quantity: number;
+  units_per_kit: number | null;
+}
+
+async function reserveAvailable(db: Knex, input: ReserveStockInput, kits: KitRecipes): Promise<ReservedRow[]> {
+  const stocked = Object.keys(stockDemand(input.lines, kits));
   for (let attempt = 1; ; attempt++) {
-    const plan = allocate(input.lines, await readStock(db, input.lines.map((line) => line.sku)), input.allowPartial);
+    const plan = allocate(input.lines, await readStock(db, stocked), input.allowPartial, kits);
     const takes = plan.allocations.flatMap((allocation) =>
-      allocation.lines.map((line) => ({ line_no: line.lineNo, sku: line.sku, location_id: allocation.locationId, quantity: line.quantity })),
+      allocation.lines.flatMap((line): Take[] => {
+        const location_id = allocation.locationId;
+        if (!kits[line.sku]) return [{ line_no: line.lineNo, sku: line.sku, location_id, quantity: line.quantity, units_per_kit: null }];
+        return stockedComponents(line.sku, kits).map((component) => ({
+          line_no: line.lineNo,
+          sku: component.sku,
+          location_id,
+          quantity: line.quantity * component.quantity,
+          units_per_kit: component.quantity,
+        }));
+      }),
     );
     // No takes (no stock, or a retry whose first attempt took it) still answers with what is stored.
     try {
@@ -120,28 +149,59 @@ async function readStock(db: Knex, skus: string[]): Promise<StockAtLocation[]> {
   return [...byLocation.values()];
 }
 
-/** Shipments by location (in allocation priority order) and what is still short per line. */
-function reservationResult(input: ReserveStockInput, rows: ReservedRow[]): ReservationResult {
+interface KitProduct {
+  sku: string;
+  upc: string;
+  name: string;
+}
+
+async function kitProducts(db: Knex, skus: string[]): Promise<Map<string, KitProduct>> {
+  const rows: KitProduct[] = skus.length === 0 ? [] : await db('products').whereIn('sku', skus).select('sku', 'upc', 'name');
+  return new Map(rows.map((row) => [row.sku, row]));
+}
+
+/**
+ * Shipments by location (in allocation priority order) and what is still short per line. A kit
+ * line's component rows become one pick line of the kit, in kits, with its components under it.
+ */
+function reservationResult(
+  input: ReserveStockInput,
+  rows: ReservedRow[],
+  kits: Map<string, KitProduct>,
+  walk: BinWalk,
+): ReservationResult {
   const allocations = new Map<string, AllocatedShipment>();
   const reservedByLine = new Map<number, number>();
+  const skuOfLine = new Map(input.lines.map((line) => [line.lineNo, line.sku]));
   for (const row of rows) {
     const allocation: AllocatedShipment = allocations.get(row.location_id) ?? {
       locationId: row.location_id,
       fulfillmentMode: row.fulfillment_mode,
       lines: [],
     };
-    allocation.lines.push({
-      lineNo: row.line_no,
-      sku: row.sku,
-      upc: row.upc,
-      name: row.name,
-      bin: row.bin_code ?? null,
-      quantity: row.quantity,
-    });
     allocations.set(row.location_id, allocation);
-    reservedByLine.set(row.line_no, (reservedByLine.get(row.line_no) ?? 0) + row.quantity);
+    const bin = row.bin_code ?? null;
+    if (row.units_per_kit === null) {
+      allocation.lines.push({ lineNo: row.line_no, sku: row.sku, upc: row.upc, name: row.name, bin, quantity: row.quantity });
+      reservedByLine.set(row.line_no, (reservedByLine.get(row.line_no) ?? 0) + row.quantity);
+      continue;
+    }
+    const component = { sku: row.sku, upc: row.upc, name: row.name, bin, quantity: row.quantity, unitsPerKit: row.units_per_kit };
+    const kitsOfRow = row.quantity / row.units_per_kit;
+    const existing = allocation.lines.find((line) => line.lineNo === row.line_no);
+    if (existing) {
+      existing.components!.push(component);
+      continue;
+    }
+    const kit = kits.get(skuOfLine.get(row.line_no)!)!;
+    allocation.lines.push({ lineNo: row.line_no, sku: kit.sku, upc: kit.upc, name: kit.name, bin: null, quantity: kitsOfRow, components: [component] });
+    reservedByLine.set(row.line_no, (reservedByLine.get(row.line_no) ?? 0) + kitsOfRow);
   }
-  for (const allocation of allocations.values()) allocation.lines.sort(byBinThenLine);
+  for (const allocation of allocations.values()) {
+    const rank = walkRank(walk, allocation.locationId);
+    allocation.lines.sort((a, b) => byBinThenLine(a, b, rank));
+    for (const line of allocation.lines) line.components?.sort((a, b) => byBinThenSku(a, b, rank));
+  }
 
   const shortfall = input.lines
     .map((line) => ({ ...line, quantity: line.quantity - (reservedByLine.get(line.lineNo) ?? 0) }))
@@ -149,12 +209,32 @@ function reservationResult(input: ReserveStockInput, rows: ReservedRow[]): Reser
   return { allocations: [...allocations.values()], shortfall };
 }
 
-/** Pick order: by bin code, so the picker walks the aisles once; lines without a bin come last. */
-function byBinThenLine(a: PickLine, b: PickLine): number {
-  if (a.bin !== b.bin) {
-    if (a.bin === null) return 1;
-    if (b.bin === null) return -1;
-    return a.bin.localeCompare(b.bin);
-  }
-  return a.lineNo - b.lineNo;
+/** Each reserved bin's place in its location's walking order (bins.sequence, then code), keyed by location and code. */
+type BinWalk = Map<string, number>;
+const walkKey = (locationId: string, bin: string) => `${locationId}\u0000${bin}`;
+
+/** Each bin's place in the walk at its location: its sequence, then its code. */
+function binWalk(rows: ReservedRow[]): BinWalk {
+  const binned = rows
+    .filter((row) => row.bin_code !== null)
+    .sort((a, b) => (a.bin_sequence ?? 0) - (b.bin_sequence ?? 0) || a.bin_code!.localeCompare(b.bin_code!));
+  return new Map(binned.map((row, place) => [walkKey(row.location_id, row.bin_code!), place]));
+}
+
+/** A bin's place in the walk at this location; lines without a bin come last. */
+function walkRank(walk: BinWalk, locationId: string): (bin: string | null) => number {
+  return (bin) => (bin === null ? Number.MAX_SAFE_INTEGER : (walk.get(walkKey(locationId, bin)) ?? Number.MAX_SAFE_INTEGER));
+}
+
+/** Pick order: the bins' walking order, so the picker walks the aisles once; lines without a bin come last. */
+function byBinThenLine(a: PickLine, b: PickLine, rank: (bin: string | null) => number): number {
+  return rank(a.bin) - rank(b.bin) || a.lineNo - b.lineNo;
+}
+
+function byBinThenSku(
+  a: { bin: string | null; sku: string },
+  b: { bin: string | null; sku: string },
+  rank: (bin: string | null) => number,
+): number {
+  return rank(a.bin) - rank(b.bin) || a.sku.localeCompare(b.sku);
 }

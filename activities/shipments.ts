@@ -5,6 +5,7 @@ import { packParcels, type PackedParcel } from '../domain/packing';
 import type { Address, CarrierEvent, LostResolution, ShipmentStatus } from '../domain/types';
 import { loadConfig } from '../infra/config';
 import { BusinessFailure, type ShipmentInput } from '../workflows/definitions';
+import { consumeLayers } from './cost-layers';
 import { recordOrderEvent } from './orders';
 
 export interface LabelOutcome {
@@ -209,8 +210,8 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
     },
 
     /**
-     * The parcel leaves: reservations become consumed, on_hand drops with one ledger row per line,
-     * and the order lines count what shipped. Guarded by the reservations' status, so a retry
+     * The parcel leaves: reservations become consumed, on_hand drops with one ledger row per line
+     * taking its FIFO cost layers (the line's COGS), and the order lines count what shipped. Guarded by the reservations' status, so a retry
      * after a crash ships nothing twice.
      */
     async shipShipment(input: { shipmentId: string; orderId: string }): Promise<void> {
@@ -219,6 +220,7 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
           .where({ shipment_id: input.shipmentId, status: 'active' })
           .orderBy(['sku', 'location_id'])
           .forUpdate();
+        const kitLinesCounted = new Set<number>();
         for (const reservation of active) {
           await trx('inventory_levels')
             .where({ sku: reservation.sku, location_id: reservation.location_id })
@@ -227,18 +229,38 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
               reserved: trx.raw('reserved - ?', [reservation.quantity]),
               updated_at: trx.fn.now(),
             });
-          await trx('inventory_movements').insert({
+          const [movement] = await trx('inventory_movements')
+            .insert({
+              sku: reservation.sku,
+              location_id: reservation.location_id,
+              quantity: -reservation.quantity,
+              kind: 'shipment',
+              reference_type: 'shipment',
+              reference_id: input.shipmentId,
+              // A kit line has one row per component.
+              idempotency_key: reservation.units_per_kit === null
+                ? `ship:${input.shipmentId}:${reservation.line_no}:${reservation.location_id}`
+                : `ship:${input.shipmentId}:${reservation.line_no}:${reservation.sku}:${reservation.location_id}`,
+            })
+            .returning('id');
+          // COGS: consigned units at what is now owed to their owner (the consumption rows say whom).
+          const { costCents } = await consumeLayers(trx, {
+            movementId: movement.id,
             sku: reservation.sku,
-            location_id: reservation.location_id,
-            quantity: -reservation.quantity,
-            kind: 'shipment',
-            reference_type: 'shipment',
-            reference_id: input.shipmentId,
-            idempotency_key: `ship:${input.shipmentId}:${reservation.line_no}:${reservation.location_id}`,
+            locationId: reservation.location_id,
+            quantity: reservation.quantity,
           });
-          await trx('order_lines')
-            .where({ order_id: input.orderId, line_no: reservation.line_no })
-            .increment('qty_shipped', reservation.quantity);
+          await trx('shipment_lines')
+            .where({ shipment_id: input.shipmentId, line_no: reservation.line_no })
+            .update({ cogs_cents: trx.raw('coalesce(cogs_cents, 0) + ?', [costCents]) });
+          // A kit line counts kits: each of its component rows carries the same number, counted once.
+          const kitLine = reservation.units_per_kit !== null;
+          if (!kitLine || !kitLinesCounted.has(reservation.line_no)) {
+            kitLinesCounted.add(reservation.line_no);
+            await trx('order_lines')
+              .where({ order_id: input.orderId, line_no: reservation.line_no })
+              .increment('qty_shipped', kitLine ? reservation.quantity / reservation.units_per_kit : reservation.quantity);
+          }
           await trx('reservations').where({ id: reservation.id }).update({ status: 'consumed', updated_at: trx.fn.now() });
         }
         if (active.length > 0) await writeShipmentStatus(trx, input, 'SHIPPED');

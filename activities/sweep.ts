@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../db/idempotency-keys';
 import { deleteOldWebhookFailures } from '../db/webhook-failures';
-import { startOrderWorkflow, startReturnWorkflow, startWakeBackorders } from '../infra/workflow-starters';
+import { startAdjustmentWorkflow, startOrderWorkflow, startReturnWorkflow, startTransferWorkflow, startWakeBackorders } from '../infra/workflow-starters';
 
 export interface SweepInput {
   /** Rows younger than this belong to an API request that may still be starting them. */
@@ -16,6 +16,10 @@ export interface SweepResult {
   receipts: number;
   /** Absent from sweeps of code from before returns. */
   returns?: number;
+  /** Absent from sweeps of code from before adjustments. */
+  adjustments?: number;
+  /** Absent from sweeps of code from before transfers. */
+  transfers?: number;
   /** Idempotency keys past their retention, deleted (absent from sweeps of older code). */
   expiredKeys?: number;
 }
@@ -58,7 +62,7 @@ export async function sweepUnstartedWork(
 ): Promise<SweepResult> {
   const pageSize = input.pageSize ?? 100;
   const cutoff = db.raw(`now() - make_interval(secs => ?)`, [input.olderThanSeconds]);
-  type Table = 'orders' | 'receipts' | 'returns';
+  type Table = 'orders' | 'receipts' | 'returns' | 'adjustments' | 'transfers';
   const unstarted = (table: Table, startedColumn: string, after?: { created_at: Date; id: string }) => {
     const query = db(table).whereNull(startedColumn).andWhere('created_at', '<=', cutoff).orderBy(['created_at', 'id']).limit(pageSize);
     if (after) query.whereRaw('(created_at, id) > (?, ?)', [after.created_at, after.id]);
@@ -83,5 +87,7 @@ export async function sweepUnstartedWork(
     orders: await sweep('orders', 'workflow_started_at', (id) => startOrderWorkflow(temporal, taskQueue, db, id)),
     receipts: await sweep('receipts', 'wake_started_at', (id) => startWakeBackorders(temporal, taskQueue, db, id)),
     returns: await sweep('returns', 'workflow_started_at', (id) => startReturnWorkflow(temporal, taskQueue, db, id)),
+    adjustments: await sweep('adjustments', 'workflow_started_at', (id) => startAdjustmentWorkflow(temporal, taskQueue, db, id)),
+    transfers: await sweep('transfers', 'workflow_started_at', (id) => startTransferWorkflow(temporal, taskQueue, db, id)),
   };
 }

@@ -11,13 +11,19 @@ import { authentication } from './plugins/auth';
 import { errorHandling } from './plugins/error-handler';
 import { metrics } from './plugins/metrics';
 import { tracing } from './plugins/tracing';
+import { adjustmentRoutes } from './routes/adjustments';
 import { apiKeyRoutes } from './routes/api-keys';
+import { consignmentRuleRoutes } from './routes/consignment-rules';
+import { countRoutes } from './routes/counts';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
+import { kitRoutes } from './routes/kits';
 import { locationRoutes } from './routes/locations';
 import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
+import { reportRoutes } from './routes/reports';
 import { returnRoutes } from './routes/returns';
+import { transferRoutes } from './routes/transfers';
 import { warehouseRoutes } from './routes/warehouse';
 import { webhookRoutes } from './routes/webhooks';
 import { assertJsonDepth } from './json-depth';
@@ -88,6 +94,7 @@ export function buildApp(deps: ApiDeps) {
   };
   const routePlugins = [
     healthRoutes, orderRoutes, returnRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes,
+    reportRoutes, consignmentRuleRoutes, adjustmentRoutes, countRoutes, kitRoutes, transferRoutes,
   ];
   for (const routes of routePlugins) {
     app.register(routes, routeDeps);

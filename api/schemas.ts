@@ -237,6 +237,15 @@ export const PickListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const KitComponentLine = Type.Object({
+  sku: Type.String(),
+  name: Type.String(),
+  upc: Type.String(),
+  bin: Nullable(Type.String()),
+  quantity: Type.Integer({ description: 'Units of the component for the whole line (kits x unitsPerKit)' }),
+  unitsPerKit: Type.Integer(),
+});
+
 const ShipmentLine = Type.Object({
   lineNo: Type.Integer(),
   sku: Type.String(),
@@ -244,6 +253,9 @@ const ShipmentLine = Type.Object({
   upc: Type.String(),
   bin: Nullable(Type.String()),
   quantity: Type.Integer(),
+  components: Type.Optional(
+    Type.Array(KitComponentLine, { description: "A kit's line: the kit holds no stock; these are picked, scanned by their UPCs and shipped" }),
+  ),
 });
 
 export const PickList = Type.Object({
@@ -294,7 +306,7 @@ export const ShipmentWithLive = Type.Object({ ...Shipment.properties, ...Live })
 
 export const PickBody = Type.Object({ pickedBy: Type.Optional(Text(120)) }, { additionalProperties: false });
 export const ScanBody = Type.Object(
-  { upc: Type.String({ pattern: '^[0-9]{12}$' }), scannedBy: Type.Optional(Text(120)) },
+  { upc: Type.String({ pattern: '^[0-9]{12,13}$', description: 'UPC-A or EAN-13' }), scannedBy: Type.Optional(Text(120)) },
   { additionalProperties: false },
 );
 
@@ -304,7 +316,13 @@ export const ShipmentView = Type.Object({
   shipmentNo: Type.Integer(),
   locationId: Type.String(),
   status: OneOf(SHIPMENT_STATUSES),
-  lines: Type.Array(Type.Object({ ...ShipmentLine.properties, packed: Type.Integer() })),
+  lines: Type.Array(
+    Type.Object({
+      ...ShipmentLine.properties,
+      packed: Type.Integer({ description: 'Units scanned; on a kit line, kits whose every component unit is scanned' }),
+      components: Type.Optional(Type.Array(Type.Object({ ...KitComponentLine.properties, packed: Type.Integer() }))),
+    }),
+  ),
   trackingNumber: Type.Optional(Type.String()),
   labelUrl: Type.Optional(Type.String()),
   overdue: Type.Boolean(),
@@ -332,7 +350,7 @@ export const ScanResult = Type.Object({
 const Millimetres = Type.Integer({ minimum: 1, maximum: MAX_INT });
 const ProductFields = {
   name: Text(200),
-  upc: Type.String({ minLength: 1, maxLength: 32, description: 'UPC-A: 12 digits with a valid check digit' }),
+  upc: Type.String({ minLength: 1, maxLength: 32, description: 'UPC-A (12 digits) or EAN-13 (13) with a valid check digit' }),
   unitPriceCents: Cents(),
   unitCostCents: Cents(),
   weightGrams: Type.Integer({ minimum: 1, maximum: MAX_INT }),
@@ -409,18 +427,80 @@ export const ProductPage = Page(Product);
 
 // ---------- Locations ----------
 
+const LOCATION_KINDS = ['warehouse', 'store', 'quarantine'] as const;
+const FULFILLMENT_MODES = ['manual', 'auto'] as const;
+/** Location ids and bin codes: letters, digits, dot, dash, underscore. */
+const Code = (maxLength: number, description: string) =>
+  Type.String({ pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,${maxLength - 1}}$`, description });
+const Priority = Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Lower is allocated first' });
+
 export const Location = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  kind: Type.String(),
-  fulfillmentMode: OneOf(['manual', 'auto'] as const),
+  kind: OneOf(LOCATION_KINDS),
+  parentLocationId: Nullable(Type.String({ description: 'A quarantine location: the warehouse it belongs to' })),
+  fulfillmentMode: OneOf(FULFILLMENT_MODES),
   priority: Type.Integer(),
-  address: Type.Unknown(),
+  address: Type.Unknown({ description: 'The ship-from address of its parcels' }),
   active: Type.Boolean(),
-  bins: Type.Array(Type.String()),
+  bins: Type.Array(Type.String(), { description: 'Bin codes in walking order' }),
 });
+export type Location = Static<typeof Location>;
 export const LocationPage = Page(Location);
 export const LocationsQuery = Type.Object({ limit: Limit, cursor: CursorParam }, { additionalProperties: false });
+
+export const CreateLocationBody = Type.Object(
+  {
+    id: Code(32, 'Letters, digits, dot, dash, underscore'),
+    name: FilledText(200),
+    kind: Type.Optional(OneOf(LOCATION_KINDS)),
+    parentLocationId: Type.Optional(Text(32, { description: 'Required for a quarantine location: its warehouse' })),
+    fulfillmentMode: OneOf(FULFILLMENT_MODES),
+    priority: Type.Optional(Priority),
+    address: Address,
+  },
+  { additionalProperties: false },
+);
+export type CreateLocationBody = Static<typeof CreateLocationBody>;
+
+export const PatchLocationBody = Type.Object(
+  {
+    name: Type.Optional(FilledText(200)),
+    fulfillmentMode: Type.Optional(OneOf(FULFILLMENT_MODES)),
+    priority: Type.Optional(Priority),
+    address: Type.Optional(Address),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchLocationBody = Static<typeof PatchLocationBody>;
+
+const BinSequence = Type.Integer({ minimum: 0, maximum: MAX_INT, description: 'Walking order: pick lists visit bins by sequence, then code' });
+export const CreateBinBody = Type.Object(
+  { code: Code(32, "e.g. 'A-01-03'"), sequence: BinSequence },
+  { additionalProperties: false },
+);
+export const PatchBinBody = Type.Object({ sequence: BinSequence }, { additionalProperties: false });
+export const Bin = Type.Object({ locationId: Type.String(), code: Type.String(), sequence: Type.Integer() });
+export const BinList = Type.Object({ data: Type.Array(Bin) });
+export const BinParams = Type.Object({ locationId: Text(32), code: Text(32) });
+
+export const BinAssignmentParams = Type.Object({ locationId: Text(32), sku: Text(64) });
+export const BinAssignmentBody = Type.Object({ bin: Text(32) }, { additionalProperties: false });
+export const BinAssignment = Type.Object({ sku: Type.String(), locationId: Type.String(), bin: Type.String() });
+
+export const BinMoveBody = Type.Object(
+  { sku: Text(64), toBin: Text(32) },
+  { additionalProperties: false, description: "Moves all of the SKU's units at the location to another bin; its pick bin follows" },
+);
+export const BinMove = Type.Object({
+  id: Type.Integer(),
+  sku: Type.String(),
+  locationId: Type.String(),
+  fromBin: Nullable(Type.String()),
+  toBin: Type.String(),
+  quantity: Type.Integer({ description: 'Units moved: the on hand at the location' }),
+  createdAt: Type.String(),
+});
 
 // ---------- Inventory ----------
 
@@ -434,11 +514,35 @@ export const InventoryLevel = Type.Object({
   locationId: Type.String(),
   onHand: Type.Integer(),
   reserved: Type.Integer(),
-  available: Type.Integer(),
+  available: Type.Integer({ description: 'On hand minus reserved; 0 at quarantine and deactivated locations (never allocated)' }),
+  inTransit: Type.Integer({ description: 'Shipped here by transfers, not yet received' }),
+  incoming: Type.Integer({ description: 'On open purchase orders (0 until purchasing exists)' }),
   bin: Nullable(Type.String()),
 });
 export type InventoryLevel = Static<typeof InventoryLevel>;
 export const LevelPage = Page(InventoryLevel);
+
+export const LevelTotalsQuery = Type.Object(
+  { sku: Type.Optional(Text(64)), limit: Limit, cursor: CursorParam },
+  { additionalProperties: false },
+);
+export const LevelTotal = Type.Object({
+  sku: Type.String(),
+  onHand: Type.Integer(),
+  reserved: Type.Integer(),
+  available: Type.Integer(),
+  inTransit: Type.Integer(),
+  incoming: Type.Integer(),
+});
+export type LevelTotal = Static<typeof LevelTotal>;
+export const LevelTotalsPage = Type.Object({
+  data: Type.Array(LevelTotal, { description: "Per sku, summed over the locations (a warehouse key's)" }),
+  total: Type.Object(
+    { onHand: Type.Integer(), reserved: Type.Integer(), available: Type.Integer(), inTransit: Type.Integer(), incoming: Type.Integer() },
+    { description: 'Every sku matching the filter, not just this page' },
+  ),
+  nextCursor: Nullable(Type.String()),
+});
 
 export const AvailabilityQuery = Type.Object(
   { sku: Type.Optional(Text(64)), limit: Limit, cursor: CursorParam },
@@ -452,9 +556,20 @@ export const Availability = Type.Object({
 export const AvailabilityPage = Page(Availability);
 
 export const MovementsQuery = Type.Object(
-  { sku: Type.Optional(Text(64)), locationId: Type.Optional(Text(32)), limit: Limit, cursor: CursorParam },
-  { additionalProperties: false },
+  {
+    sku: Type.Optional(Text(64)),
+    locationId: Type.Optional(Text(32)),
+    createdFrom: Type.Optional(DateTime('Inclusive')),
+    createdTo: Type.Optional(DateTime('Exclusive')),
+    limit: Limit,
+    cursor: CursorParam,
+  },
+  {
+    additionalProperties: false,
+    description: 'With `Accept: text/csv` every matching row is streamed as CSV, newest first (limit and cursor do not apply)',
+  },
 );
+export type MovementsQuery = Static<typeof MovementsQuery>;
 
 export const Movement = Type.Object({
   id: Type.Integer(),
@@ -470,7 +585,14 @@ export const Movement = Type.Object({
 export const MovementPage = Page(Movement);
 
 const ReceiptLine = Type.Object(
-  { sku: Text(64), quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }), bin: Type.Optional(Text(32)) },
+  {
+    sku: Text(64),
+    quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    bin: Type.Optional(Text(32)),
+    unitCostCents: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 100_000_000, description: "the units' cost (their FIFO layer); default the product's unit cost" }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -478,6 +600,9 @@ export const ReceiptBody = Type.Object(
   {
     locationId: Text(32),
     reference: Type.Optional(Text(128, { description: 'e.g. the supplier delivery note' })),
+    owner: Type.Optional(
+      Text(64, { description: "consignment: the supplier who still owns these units (valued at zero, owed their unit cost when they ship)" }),
+    ),
     lines: Type.Array(ReceiptLine, { minItems: 1, maxItems: 200 }),
   },
   { additionalProperties: false },
@@ -488,6 +613,7 @@ export const Receipt = Type.Object({
   id: Type.String(),
   locationId: Type.String(),
   reference: Nullable(Type.String()),
+  owner: Nullable(Type.String()),
   lines: Type.Array(ReceiptLine),
   levels: Type.Array(InventoryLevel),
   createdAt: Type.String(),

@@ -6,7 +6,9 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { AdjustmentRefusal } from '../workflows/adjustment-definitions';
 import { Refusal } from '../workflows/definitions';
+import { TransferRefusal } from '../workflows/transfer-definitions';
 import { ApiError } from './api-error';
 
 const GRPC_UNAVAILABLE = 14;
@@ -21,6 +23,12 @@ const REFUSAL_STATUS: Record<string, number> = {
   [Refusal.returnNotCancellable]: 409,
   [Refusal.returnNotReceivable]: 409,
   [Refusal.inspectionMismatch]: 422,
+  [AdjustmentRefusal.notAwaitingApproval]: 409,
+  [TransferRefusal.notAwaitingShipment]: 409,
+  [TransferRefusal.notInTransit]: 409,
+  [TransferRefusal.skuNotOnTransfer]: 422,
+  [TransferRefusal.duplicateLine]: 422,
+  [TransferRefusal.exceedsShipped]: 422,
 };
 
 /**

@@ -5,9 +5,11 @@
  *
  * 1. Ledger. For every (sku, location), inventory_levels.on_hand equals the sum of its
  *    inventory_movements rows, and there are no movements for a (sku, location) without a level.
+ *    Each line of an applied adjustment has its ledger row and an unapplied one none; a counted
+ *    task's variance is counted - expected, corrected by an adjustment of those units when not 0.
  * 2. Reservations. For every (sku, location), 0 <= reserved <= on_hand, and reserved equals the sum
  *    of the active reservations there. Quarantine locations (damaged returns) are never allocated:
- *    nothing reserved there and no active reservations.
+ *    nothing reserved there and no active reservations; nor is anything reserved at a deactivated location.
  * 3. Order lines. For every order line, qty_shipped + qty_cancelled <= quantity, and qty_shipped
  *    equals the units of that line in the order's shipped parcels (shipments in a status that has
  *    left the warehouse, lost ones excepted), and qty_shipped + qty_lost equals the units the
@@ -15,7 +17,10 @@
  *    building; a replacement ships them again). Shipped parcels carry units of the order's lines only, and every shipment
  *    movement belongs to an existing shipment and to an order line of its SKU. Returns: per order
  *    line, qty_returned <= qty_shipped and qty_returned equals the units its return lines received;
- *    per return line, restocked + damaged + scrapped = received.
+ *    per return line, restocked + damaged + scrapped = received. A kit line ships as its components:
+ *    its qty_shipped + qty_lost equals the kits its consumed component reservations make (whole kits,
+ *    per component), and the ledger's rows for those components count against them, not against the
+ *    order's own lines of the component. A kit holds no stock of its own.
  * 4. Money. Per order, counting succeeded payments only: at most one authorization, captured +
  *    voided <= authorized, refunded <= captured, and orders.refunded_cents equals its refunds; and
  *    each shipment's share is captured at most once.
@@ -28,6 +33,15 @@
  *    event id), every shipment's webhook marked applied has exactly one tracking event (a return's
  *    events move only its workflow), only webhooks whose signature verified are applied, and every
  *    tracking event belongs to an existing shipment.
+ * 7. Cost layers (FIFO). For every (sku, location), the remaining units of its cost layers (our own
+ *    plus consigned) equal on_hand; every layer's received units less its remaining ones equal what
+ *    its consumption rows took, so the value rebuilt from the ledger (consigned units at zero) equals
+ *    the sum of remaining units x unit cost; a movement's layers add up to its units in, and its
+ *    consumption rows to its units out.
+ * 8. Transfers. A transfer holds its units at the source (in reserved, see 2) until shipped; for every
+ *    (sku, location), in_transit equals shipped - received - written off over the open transfers to
+ *    it; each shipped line has its one transfer_out row of the units shipped, its transfer_in rows
+ *    add up to the units received, and a closed transfer has received (or written off) all it shipped.
  */
 import type { Knex } from 'knex';
 import { hasShipped } from '../domain/status';
@@ -55,7 +69,10 @@ export async function checkInvariants(db: Knex, options: DatabaseInvariantOption
     ledgerMatchesOnHand(db),
     reservedMatchesReservations(db),
     quarantineNeverReserved(db),
+    inactiveLocationsHoldNothingReserved(db),
     orderLinesMatchShipments(db),
+    kitLinesMatchConsumption(db),
+    kitsHoldNoStock(db),
     returnedWithinShipped(db),
     returnLinesAddUp(db),
     moneyStaysWithinAuthorization(db),
@@ -63,6 +80,13 @@ export async function checkInvariants(db: Knex, options: DatabaseInvariantOption
     capturedOncePerShipment(db),
     acceptedOrdersHaveWorkflows(db, settledBeforeSeconds),
     carrierEventsAppliedOnce(db),
+    adjustmentsMatchLedger(db),
+    countTasksMatchCorrections(db),
+    costLayersMatchOnHand(db),
+    inventoryValueMatchesLayers(db),
+    movementsMatchTheirLayers(db),
+    inTransitMatchesOpenTransfers(db),
+    transfersMatchLedger(db),
   ]);
   return found.flat();
 }
@@ -93,14 +117,18 @@ async function ledgerMatchesOnHand(db: Knex): Promise<string[]> {
   );
 }
 
-/** 2. 0 <= reserved <= on_hand, and reserved equals the active reservations. */
+/** 2. 0 <= reserved <= on_hand, and reserved equals the active reservations (with the holds of transfers not yet shipped). */
 async function reservedMatchesReservations(db: Knex): Promise<string[]> {
   const found = await rows<{ sku: string; location_id: string; on_hand: number; reserved: number; active: number }>(
     db,
     `SELECT l.sku, l.location_id, l.on_hand, l.reserved, coalesce(r.total, 0) AS active
        FROM inventory_levels l
-       LEFT JOIN (SELECT sku, location_id, sum(quantity) AS total FROM reservations
-                   WHERE status = 'active' GROUP BY sku, location_id) r
+       LEFT JOIN (SELECT sku, location_id, sum(quantity) AS total FROM (
+                    SELECT sku, location_id, quantity FROM reservations WHERE status = 'active'
+                    UNION ALL
+                    SELECT tl.sku, t.from_location_id, tl.quantity
+                      FROM transfer_lines tl JOIN transfers t ON t.id = tl.transfer_id WHERE t.status = 'RESERVED'
+                  ) held GROUP BY sku, location_id) r
          ON r.sku = l.sku AND r.location_id = l.location_id
       WHERE l.reserved < 0 OR l.reserved > l.on_hand OR l.reserved <> coalesce(r.total, 0)
       ORDER BY 1, 2`,
@@ -111,6 +139,21 @@ async function reservedMatchesReservations(db: Knex): Promise<string[]> {
     if (row.reserved !== Number(row.active)) problems.push(`reserved ${row.reserved} but active reservations sum to ${Number(row.active)}`);
     return `invariant 2 (reservations): ${row.sku} at ${row.location_id}: ${problems.join('; ')}`;
   });
+}
+
+/**
+ * 2. A deactivated location is never allocated: nothing reserved there (a deactivation is refused
+ * while anything is, and reserved cannot grow at an inactive location afterwards).
+ */
+async function inactiveLocationsHoldNothingReserved(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; reserved: number }>(
+    db,
+    `SELECT l.sku, l.location_id, l.reserved
+       FROM inventory_levels l JOIN locations loc ON loc.id = l.location_id
+      WHERE NOT loc.active AND l.reserved <> 0
+      ORDER BY 1, 2`,
+  );
+  return found.map((row) => `invariant 2 (reservations): ${row.sku} at deactivated ${row.location_id} has ${row.reserved} reserved`);
 }
 
 /** 2. Quarantine stock is never allocated: no units reserved there, no active reservations. */
@@ -155,6 +198,7 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
     qty_cancelled: number | null;
     shipment_units: number;
     ledger_units: number;
+    is_kit: boolean | null;
   }>(
     db,
     `WITH shipped AS (
@@ -163,25 +207,33 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
          WHERE s.status IN (${placeholders(SHIPPED_STATUSES)})
          GROUP BY s.order_id, sl.line_no
       ), ledger AS (
-        SELECT s.order_id, m.sku, -sum(m.quantity) AS units
-          FROM inventory_movements m LEFT JOIN shipments s ON s.id = m.reference_id
-         WHERE m.kind = 'shipment' AND m.reference_type = 'shipment'
-         GROUP BY s.order_id, m.sku
+        -- Less the components kit lines consumed (kitLinesMatchConsumption ties those to the kits).
+        SELECT order_id, sku, sum(units) AS units FROM (
+          SELECT s.order_id, m.sku, -m.quantity AS units
+            FROM inventory_movements m LEFT JOIN shipments s ON s.id = m.reference_id
+           WHERE m.kind = 'shipment' AND m.reference_type = 'shipment'
+          UNION ALL
+          SELECT order_id, sku, -quantity FROM reservations WHERE status = 'consumed' AND units_per_kit IS NOT NULL
+        ) moved
+         GROUP BY order_id, sku
+        HAVING sum(units) <> 0
       ), lines AS (
         SELECT coalesce(ol.order_id, sh.order_id) AS order_id, coalesce(ol.line_no, sh.line_no) AS line_no,
-               ol.sku, ol.quantity, ol.qty_shipped, ol.qty_lost, ol.qty_cancelled, coalesce(sh.units, 0) AS shipment_units
+               ol.sku, ol.quantity, ol.qty_shipped, ol.qty_lost, ol.qty_cancelled, coalesce(sh.units, 0) AS shipment_units,
+               coalesce(p.kind = 'kit', false) AS is_kit
           FROM order_lines ol
+          LEFT JOIN products p ON p.sku = ol.sku
           FULL JOIN shipped sh ON sh.order_id = ol.order_id AND sh.line_no = ol.line_no
       )
       SELECT coalesce(lines.order_id, lg.order_id) AS order_id, lines.line_no, coalesce(lines.sku, lg.sku) AS sku,
              lines.quantity, lines.qty_shipped, lines.qty_lost, lines.qty_cancelled,
-             coalesce(lines.shipment_units, 0) AS shipment_units, coalesce(lg.units, 0) AS ledger_units
+             coalesce(lines.shipment_units, 0) AS shipment_units, coalesce(lg.units, 0) AS ledger_units, lines.is_kit
         FROM lines
         FULL JOIN ledger lg ON lg.order_id = lines.order_id AND lg.sku = lines.sku
        WHERE lines.quantity IS NULL
           OR lines.qty_shipped + lines.qty_cancelled > lines.quantity
           OR lines.qty_shipped <> lines.shipment_units
-          OR lines.qty_shipped + lines.qty_lost <> coalesce(lg.units, 0)
+          OR (NOT lines.is_kit AND lines.qty_shipped + lines.qty_lost <> coalesce(lg.units, 0))
        ORDER BY 1, 2, 3`,
     SHIPPED_STATUSES,
   );
@@ -201,11 +253,43 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
       problems.push(`shipped ${row.qty_shipped} + cancelled ${row.qty_cancelled} exceeds ordered ${row.quantity}`);
     }
     if (row.qty_shipped !== shipmentUnits) problems.push(`qty_shipped ${row.qty_shipped} but its shipped parcels carry ${shipmentUnits}`);
-    if (row.qty_shipped! + row.qty_lost! !== ledgerUnits) {
+    if (!row.is_kit && row.qty_shipped! + row.qty_lost! !== ledgerUnits) {
       problems.push(`qty_shipped ${row.qty_shipped} + qty_lost ${row.qty_lost} but the ledger shipped ${ledgerUnits}`);
     }
     return `invariant 3 (order lines): order ${row.order_id} line ${row.line_no} (${row.sku}): ${problems.join('; ')}`;
   });
+}
+
+/** 3. A kit line's shipped (and lost) kits are the whole kits each of its consumed components makes. */
+async function kitLinesMatchConsumption(db: Knex): Promise<string[]> {
+  const found = await rows<{ order_id: string; line_no: number; sku: string; shipped: number; component: string | null; kits: string }>(
+    db,
+    `SELECT ol.order_id, ol.line_no, ol.sku, ol.qty_shipped + ol.qty_lost AS shipped, r.sku AS component, coalesce(r.kits, 0) AS kits
+       FROM order_lines ol
+       JOIN products p ON p.sku = ol.sku
+       LEFT JOIN (SELECT order_id, line_no, sku, sum(quantity::numeric / units_per_kit) AS kits FROM reservations
+                   WHERE status = 'consumed' AND units_per_kit IS NOT NULL GROUP BY order_id, line_no, sku) r
+         ON r.order_id = ol.order_id AND r.line_no = ol.line_no
+      WHERE (p.kind = 'kit' OR r.sku IS NOT NULL)
+        AND (ol.qty_shipped + ol.qty_lost <> coalesce(r.kits, 0) OR r.kits <> floor(r.kits))
+      ORDER BY 1, 2, 5`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 3 (order lines): order ${row.order_id} kit line ${row.line_no} (${row.sku}) shipped ${row.shipped} kits but ` +
+      (row.component ? `its consumed ${row.component} makes ${Number(row.kits)}` : 'consumed no components'),
+  );
+}
+
+/** 1. A kit holds no stock of its own: its components are stocked, reserved and shipped instead. */
+async function kitsHoldNoStock(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; on_hand: number; reserved: number }>(
+    db,
+    `SELECT l.sku, l.location_id, l.on_hand, l.reserved FROM inventory_levels l JOIN products p ON p.sku = l.sku
+      WHERE p.kind = 'kit' AND (l.on_hand <> 0 OR l.reserved <> 0)
+      ORDER BY 1, 2`,
+  );
+  return found.map((row) => `invariant 1 (ledger): kit ${row.sku} at ${row.location_id} holds stock (on_hand ${row.on_hand}, reserved ${row.reserved})`);
 }
 
 /** 3. Per order line: returned <= shipped, and qty_returned equals the units its return lines received. */
@@ -372,4 +456,166 @@ async function carrierEventsAppliedOnce(db: Knex): Promise<string[]> {
         return `invariant 6 (carrier events): tracking ${event} belongs to shipment ${row.shipment_id}, which does not exist`;
     }
   });
+}
+
+/** 7. The remaining units of the cost layers (our own plus consigned) equal on_hand, per (sku, location). */
+async function costLayersMatchOnHand(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; on_hand: number; owned: number; consigned: number }>(
+    db,
+    `SELECT l.sku, l.location_id, l.on_hand,
+            coalesce(c.owned, 0) AS owned, coalesce(c.consigned, 0) AS consigned
+       FROM inventory_levels l
+       LEFT JOIN (SELECT sku, location_id,
+                         sum(remaining) FILTER (WHERE owner_id IS NULL) AS owned,
+                         sum(remaining) FILTER (WHERE owner_id IS NOT NULL) AS consigned
+                    FROM cost_layers GROUP BY sku, location_id) c
+         ON c.sku = l.sku AND c.location_id = l.location_id
+      WHERE l.on_hand <> coalesce(c.owned, 0) + coalesce(c.consigned, 0)
+      ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 7 (cost layers): ${row.sku} at ${row.location_id} has on_hand ${row.on_hand} but its layers hold ` +
+      `${Number(row.owned)} own + ${Number(row.consigned)} consigned units`,
+  );
+}
+
+/**
+ * 7. Each layer's consumed units (received less remaining) equal its consumption rows, so the value
+ * the ledger gives (received less consumed, at the layer's cost, consigned at zero) is the value of
+ * the remaining units; checked as value per (sku, location).
+ */
+async function inventoryValueMatchesLayers(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; value: number; from_ledger: number }>(
+    db,
+    `SELECT l.sku, l.location_id,
+            sum(l.remaining * l.unit_cost_cents) FILTER (WHERE l.owner_id IS NULL) AS value,
+            sum((l.quantity - coalesce(c.taken, 0)) * l.unit_cost_cents) FILTER (WHERE l.owner_id IS NULL) AS from_ledger
+       FROM cost_layers l
+       LEFT JOIN (SELECT layer_id, sum(quantity) AS taken FROM cost_consumptions GROUP BY layer_id) c ON c.layer_id = l.id
+      GROUP BY l.sku, l.location_id
+     HAVING bool_or(l.quantity - l.remaining <> coalesce(c.taken, 0))
+      ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 7 (cost layers): ${row.sku} at ${row.location_id}: remaining layers are worth ${Number(row.value ?? 0)} cents ` +
+      `but their receipts less consumptions give ${Number(row.from_ledger ?? 0)} (consumed units disagree with the consumption rows)`,
+  );
+}
+
+/** 7. A movement's layers add up to the units it brought in, its consumption rows to the units it took out. */
+async function movementsMatchTheirLayers(db: Knex): Promise<string[]> {
+  const found = await rows<{ id: number; sku: string; location_id: string; quantity: number; layered: number; consumed: number }>(
+    db,
+    `SELECT m.id, m.sku, m.location_id, m.quantity, coalesce(l.units, 0) AS layered, coalesce(c.units, 0) AS consumed
+       FROM inventory_movements m
+       LEFT JOIN (SELECT movement_id, sum(quantity) AS units FROM cost_layers GROUP BY movement_id) l ON l.movement_id = m.id
+       LEFT JOIN (SELECT movement_id, sum(quantity) AS units FROM cost_consumptions GROUP BY movement_id) c ON c.movement_id = m.id
+      WHERE (l.units IS NOT NULL OR c.units IS NOT NULL)
+        AND (coalesce(l.units, 0) - coalesce(c.units, 0) <> m.quantity
+             OR (m.quantity > 0 AND c.units IS NOT NULL) OR (m.quantity < 0 AND l.units IS NOT NULL))
+      ORDER BY 1`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 7 (cost layers): movement ${row.id} (${row.quantity} ${row.sku} at ${row.location_id}) has layers of ` +
+      `${Number(row.layered)} and consumptions of ${Number(row.consumed)} units`,
+  );
+}
+
+/**
+ * 1. Adjustments: every line of an APPLIED adjustment (or count correction) has its one ledger row of
+ * the same units; an adjustment not applied (waiting, rejected, expired) has moved nothing.
+ */
+async function adjustmentsMatchLedger(db: Knex): Promise<string[]> {
+  const found = await rows<{ adjustment_id: string; line_no: number; status: string; quantity: number; moved: number | null }>(
+    db,
+    `SELECT a.id AS adjustment_id, l.line_no, a.status, l.quantity, m.quantity AS moved
+       FROM adjustment_lines l
+       JOIN adjustments a ON a.id = l.adjustment_id
+       LEFT JOIN inventory_movements m ON m.idempotency_key = 'adjustment:' || a.id || ':' || l.line_no
+      WHERE (a.status = 'APPLIED') <> (m.id IS NOT NULL)
+         OR m.quantity <> l.quantity
+         OR m.kind <> a.kind
+         OR (a.status = 'APPLIED') <> (l.movement_id IS NOT DISTINCT FROM m.id AND m.id IS NOT NULL)
+      ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 1 (ledger): adjustment ${row.adjustment_id} line ${row.line_no} is ${row.status} for ${row.quantity} units, ` +
+      `but the ledger moved ${row.moved ?? 'nothing'}`,
+  );
+}
+
+/** 1. Count tasks: a counted task's variance is counted - expected, and it has a correction exactly when the variance is not 0, of that many units. */
+async function countTasksMatchCorrections(db: Knex): Promise<string[]> {
+  const found = await rows<{ id: string; variance: number | null; correction: number | null }>(
+    db,
+    `SELECT c.id, c.variance, l.quantity AS correction
+       FROM count_tasks c
+       LEFT JOIN adjustment_lines l ON l.adjustment_id = c.adjustment_id
+      WHERE c.status = 'COUNTED'
+        AND (c.variance IS DISTINCT FROM c.counted_quantity - c.expected_quantity
+             OR (c.variance = 0) <> (c.adjustment_id IS NULL)
+             OR (c.variance <> 0 AND l.quantity IS DISTINCT FROM c.variance))
+      ORDER BY 1`,
+  );
+  return found.map((row) => `invariant 1 (ledger): count task ${row.id} has variance ${row.variance} but a correction of ${row.correction ?? 'nothing'}`);
+}
+
+/** 8. in_transit of every (sku, location) is what open transfers to it shipped and have neither received nor written off. */
+async function inTransitMatchesOpenTransfers(db: Knex): Promise<string[]> {
+  const found = await rows<{ sku: string; location_id: string; in_transit: number | null; open: number }>(
+    db,
+    `WITH open AS (
+        SELECT tl.sku, t.to_location_id AS location_id, sum(tl.shipped - tl.received - tl.written_off) AS units
+          FROM transfer_lines tl JOIN transfers t ON t.id = tl.transfer_id
+         WHERE t.status IN ('RESERVED', 'IN_TRANSIT')
+         GROUP BY 1, 2
+      )
+      SELECT coalesce(l.sku, o.sku) AS sku, coalesce(l.location_id, o.location_id) AS location_id,
+             l.in_transit, coalesce(o.units, 0) AS open
+        FROM (SELECT sku, location_id, in_transit FROM inventory_levels WHERE in_transit <> 0) l
+        FULL JOIN open o ON o.sku = l.sku AND o.location_id = l.location_id
+       WHERE coalesce(l.in_transit, 0) <> coalesce(o.units, 0)
+       ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 8 (transfers): ${row.sku} at ${row.location_id} has in_transit ${row.in_transit ?? 0} but open transfers ` +
+      `have ${Number(row.open)} units shipped there and not received or written off`,
+  );
+}
+
+/**
+ * 8. Per transfer line: one transfer_out row of -shipped at the source once shipped (none before), its
+ * transfer_in rows at the destination summing to received; a RECEIVED transfer received all it
+ * shipped, a CLOSED_SHORT one received or wrote off all of it.
+ */
+async function transfersMatchLedger(db: Knex): Promise<string[]> {
+  const found = await rows<{ transfer_id: string; line_no: number; status: string; shipped: number; received: number; written_off: number; moved_out: number; moved_in: number }>(
+    db,
+    `SELECT t.id AS transfer_id, tl.line_no, t.status, tl.shipped, tl.received, tl.written_off,
+            coalesce(o.units, 0) AS moved_out, coalesce(i.units, 0) AS moved_in
+       FROM transfer_lines tl
+       JOIN transfers t ON t.id = tl.transfer_id
+       LEFT JOIN (SELECT reference_id, sku, location_id, -sum(quantity) AS units FROM inventory_movements
+                   WHERE kind = 'transfer_out' AND reference_type = 'transfer' GROUP BY 1, 2, 3) o
+         ON o.reference_id = t.id AND o.sku = tl.sku AND o.location_id = t.from_location_id
+       LEFT JOIN (SELECT reference_id, sku, location_id, sum(quantity) AS units FROM inventory_movements
+                   WHERE kind = 'transfer_in' AND reference_type = 'transfer' GROUP BY 1, 2, 3) i
+         ON i.reference_id = t.id AND i.sku = tl.sku AND i.location_id = t.to_location_id
+      WHERE coalesce(o.units, 0) <> tl.shipped
+         OR coalesce(i.units, 0) <> tl.received
+         OR (t.status = 'RESERVED' AND tl.shipped <> 0)
+         OR (t.status = 'RECEIVED' AND tl.received <> tl.shipped)
+         OR (t.status = 'CLOSED_SHORT' AND tl.received + tl.written_off <> tl.shipped)
+      ORDER BY 1, 2`,
+  );
+  return found.map(
+    (row) =>
+      `invariant 8 (transfers): transfer ${row.transfer_id} line ${row.line_no} is ${row.status} with shipped ${row.shipped}, ` +
+      `received ${row.received}, written off ${row.written_off}, but the ledger moved ${Number(row.moved_out)} out and ${Number(row.moved_in)} in`,
+  );
 }

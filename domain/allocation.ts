@@ -1,3 +1,4 @@
+import { type KitRecipes, stockDemand, stockedComponents } from './kits';
 import type { LineQuantity } from './types';
 
 export interface StockAtLocation {
@@ -24,11 +25,15 @@ export interface AllocationPlan {
  * 1. The most preferred warehouse that can fill every line ships everything (one parcel).
  * 2. Otherwise each line is filled from warehouses in priority order, splitting the order.
  * With allowPartial false, a plan that leaves any shortfall allocates nothing (all or nothing).
+ * A kit line (its sku in `kits`) is planned in whole kits, each from one warehouse, against the
+ * stock of its components; lines sharing a component draw on the same units. `available` is per
+ * stocked sku; the plan's lines keep the order's skus and quantities (kits, not components).
  */
-export function allocate(lines: LineQuantity[], stock: StockAtLocation[], allowPartial: boolean): AllocationPlan {
+export function allocate(lines: LineQuantity[], stock: StockAtLocation[], allowPartial: boolean, kits: KitRecipes = {}): AllocationPlan {
   const byPreference = [...stock].sort((a, b) => a.priority - b.priority || a.locationId.localeCompare(b.locationId));
 
-  const single = byPreference.find((location) => lines.every((line) => (location.available[line.sku] ?? 0) >= line.quantity));
+  const demand = Object.entries(stockDemand(lines, kits));
+  const single = byPreference.find((location) => demand.every(([sku, units]) => (location.available[sku] ?? 0) >= units));
   if (single) return { allocations: [{ locationId: single.locationId, lines: lines.map((l) => ({ ...l })) }], shortfall: [] };
 
   const remaining = new Map(byPreference.map((l) => [l.locationId, { ...l.available }]));
@@ -36,13 +41,14 @@ export function allocate(lines: LineQuantity[], stock: StockAtLocation[], allowP
   const shortfall: LineQuantity[] = [];
 
   for (const line of lines) {
+    const components = stockedComponents(line.sku, kits);
     let needed = line.quantity;
     for (const location of byPreference) {
       if (needed === 0) break;
       const left = remaining.get(location.locationId)!;
-      const take = Math.min(needed, left[line.sku] ?? 0);
+      const take = Math.min(needed, ...components.map((component) => Math.floor((left[component.sku] ?? 0) / component.quantity)));
       if (take <= 0) continue;
-      left[line.sku] -= take;
+      for (const component of components) left[component.sku] -= take * component.quantity;
       needed -= take;
       const taken = perLocation.get(location.locationId) ?? [];
       taken.push({ lineNo: line.lineNo, sku: line.sku, quantity: take });

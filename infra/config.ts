@@ -97,6 +97,24 @@ export interface Config {
     /** A backorder deadline may lie at most this many days ahead. */
     backorderMaxDays: number;
   };
+  adjustments: {
+    /** An adjustment (or count correction) worth more than this, units x FIFO cost, waits for ops approval. */
+    approvalThresholdCents: number;
+    /** One nobody approves or rejects within this many hours expires unapplied. */
+    approvalTimeoutHours: number;
+  };
+  transfers: {
+    /** Units a transfer shipped that have not arrived this many hours later are written off (lost_in_transit). */
+    deadlineHours: number;
+  };
+  cycleCounts: {
+    /** Days between counts of a SKU per ABC class (A monthly, B quarterly, C yearly by default). */
+    intervalDays: { A: number; B: number; C: number };
+    /** ABC classes come from the value shipped over this many days. */
+    abcWindowDays: number;
+    /** How often the cycle-count Schedule plans tasks, e.g. 1h or 1d. */
+    every: string;
+  };
   returns: {
     /** Days after a shipment's delivery its units may be returned, unless the product sets its own. */
     windowDays: number;
@@ -172,6 +190,22 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
       lostResolution: oneOf(env, 'LOST_PARCEL_RESOLUTION', ['refund', 'replace'] as const, 'refund'),
       backorderWaitHours: intFrom(env, 'BACKORDER_WAIT_HOURS', 14 * 24),
       backorderMaxDays: positiveIntFrom(env, 'BACKORDER_MAX_DAYS', 90),
+    },
+    adjustments: {
+      approvalThresholdCents: intFrom(env, 'ADJUSTMENT_APPROVAL_THRESHOLD_CENTS', 50_000),
+      approvalTimeoutHours: positiveIntFrom(env, 'ADJUSTMENT_APPROVAL_TIMEOUT_HOURS', 72),
+    },
+    transfers: {
+      deadlineHours: positiveIntFrom(env, 'TRANSFER_DEADLINE_HOURS', 7 * 24),
+    },
+    cycleCounts: {
+      intervalDays: {
+        A: positiveIntFrom(env, 'CYCLE_COUNT_DAYS_A', 30),
+        B: positiveIntFrom(env, 'CYCLE_COUNT_DAYS_B', 91),
+        C: positiveIntFrom(env, 'CYCLE_COUNT_DAYS_C', 365),
+      },
+      abcWindowDays: positiveIntFrom(env, 'CYCLE_COUNT_ABC_WINDOW_DAYS', 90),
+      every: env.CYCLE_COUNT_EVERY?.trim() || '1d',
     },
     returns: {
       windowDays: positiveIntFrom(env, 'RETURN_WINDOW_DAYS', 30),

@@ -1,4 +1,7 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import type { CycleCountPlanInput } from '../activities/counts';
+import type { Config } from './config';
 
 /** The Schedule's id; one per task queue, so engines sharing a Temporal namespace each sweep their own rows. */
 export const sweepScheduleId = (taskQueue: string): string => `sweep:${taskQueue}`;
@@ -22,4 +25,28 @@ export async function startSweeping(client: Client, taskQueue: string): Promise<
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
   await client.schedule.getHandle(sweepScheduleId(taskQueue)).trigger(ScheduleOverlapPolicy.SKIP);
+}
+
+export const cycleCountScheduleId = (taskQueue: string): string => `cycle-counts:${taskQueue}`;
+
+/**
+ * The cycle-count Schedule, made like the sweep's: every replica calls this at start, the first
+ * creates it and Temporal runs the planner once per period across all of them. A replica started
+ * with other settings (intervals, window, period) updates the Schedule to them.
+ */
+export async function startCycleCounting(client: Client, taskQueue: string, settings: Config['cycleCounts']): Promise<void> {
+  const args: [CycleCountPlanInput] = [{ intervalDays: settings.intervalDays, abcWindowDays: settings.abcWindowDays }];
+  const spec = { intervals: [{ every: settings.every as Duration }] };
+  const action = { type: 'startWorkflow' as const, workflowType: 'cycleCountWorkflow', taskQueue, args, workflowId: cycleCountScheduleId(taskQueue) };
+  try {
+    await client.schedule.create({
+      scheduleId: cycleCountScheduleId(taskQueue),
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h' },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(cycleCountScheduleId(taskQueue)).update((previous) => ({ ...previous, spec, action }));
+  }
 }

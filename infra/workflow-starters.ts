@@ -3,7 +3,18 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { OrderInput, ReturnInput, ReturnLineInput, WakeBackordersInput } from '../workflows/definitions';
 import { orderWorkflowId, receiptWorkflowId, returnWorkflowId } from '../workflows/definitions';
-import { ChannelKey, CustomerIdKey, OrderIdKey, OrderStatusKey, ReturnStatusKey, SkusKey } from '../workflows/search-attributes';
+import {
+  AdjustmentStatusKey,
+  ChannelKey,
+  CustomerIdKey,
+  OrderIdKey,
+  OrderStatusKey,
+  ReturnStatusKey,
+  ShipmentStatusKey,
+  SkusKey,
+} from '../workflows/search-attributes';
+import { type AdjustmentInput, adjustmentWorkflowId } from '../workflows/adjustment-definitions';
+import { type TransferInput, transferWorkflowId } from '../workflows/transfer-definitions';
 
 /**
  * Starting a workflow for a row the API already committed. Safe to call any number of times:
@@ -120,4 +131,60 @@ async function returnInputFromDb(db: Knex, returnId: string): Promise<{ input: R
     advanceExchange: row.advance_exchange,
   };
   return { input, status: row.status };
+}
+
+/** Like startOrderWorkflow, for an adjustment or count correction the API committed (applied or waiting for ops). */
+export async function startAdjustmentWorkflow(client: Client, taskQueue: string, db: Knex, adjustmentId: string): Promise<void> {
+  const row = await db('adjustments').where({ id: adjustmentId }).first('kind', 'status', 'needs_approval', 'approval_deadline');
+  if (!row) throw new Error(`adjustment ${adjustmentId} not found`);
+  const input: AdjustmentInput = {
+    adjustmentId,
+    kind: row.kind,
+    needsApproval: row.needs_approval,
+    approvalDeadline: new Date(row.approval_deadline).toISOString(),
+  };
+  try {
+    await client.workflow.start(row.kind === 'count_correction' ? 'countCorrectionWorkflow' : 'adjustmentWorkflow', {
+      taskQueue,
+      workflowId: adjustmentWorkflowId(adjustmentId),
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: AdjustmentStatusKey, value: row.needs_approval ? 'PENDING_APPROVAL' : 'APPLIED' }],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await db('adjustments').where({ id: adjustmentId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
+}
+
+/**
+ * Like startOrderWorkflow, for a transfer the API committed with its units held at the source. Its
+ * status is kept in ShipmentStatus (a transfer is a shipment between locations) and its SKUs in Skus.
+ */
+export async function startTransferWorkflow(client: Client, taskQueue: string, db: Knex, transferId: string): Promise<void> {
+  const row = await db('transfers as t').join('locations as loc', 'loc.id', 't.from_location_id').where('t.id', transferId).first('t.*', 'loc.fulfillment_mode');
+  if (!row) throw new Error(`transfer ${transferId} not found`);
+  const lines = await db('transfer_lines').where({ transfer_id: transferId }).orderBy('line_no');
+  const input: TransferInput = {
+    transferId,
+    fromLocationId: row.from_location_id,
+    toLocationId: row.to_location_id,
+    autoShip: row.fulfillment_mode === 'auto',
+    lines: lines.map((line) => ({ lineNo: line.line_no, sku: line.sku, quantity: line.quantity, shipped: line.shipped, received: line.received, writtenOff: line.written_off })),
+  };
+  try {
+    await client.workflow.start('transferWorkflow', {
+      taskQueue,
+      workflowId: transferWorkflowId(transferId),
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: ShipmentStatusKey, value: row.status },
+        { key: SkusKey, value: input.lines.map((line) => line.sku) },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await db('transfers').where({ id: transferId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
 }

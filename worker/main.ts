@@ -2,7 +2,7 @@ import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig } from '../infra/config';
 import { serveMetrics, workerMetrics } from '../infra/metrics';
-import { startSweeping } from '../infra/schedules';
+import { startCycleCounting, startSweeping } from '../infra/schedules';
 import { dataConverterFor } from '../infra/payload-codec';
 import { startTracing, traceTemporalClient } from '../infra/telemetry';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   });
 
   await startSweeping(temporal, config.temporal.taskQueue);
+  await startCycleCounting(temporal, config.temporal.taskQueue, config.cycleCounts);
 
   if (metricsServer) console.log(`worker metrics on http://${hostPort(metricsHost, metricsServer.port)}/metrics`);
   if (temporalMetricsPort) console.log(`Temporal SDK metrics on http://${hostPort(metricsHost, temporalMetricsPort)}/metrics`);

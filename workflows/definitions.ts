@@ -146,6 +146,19 @@ export interface PickLine {
   name: string;
   bin: string | null;
   quantity: number;
+  /** A kit's line: the kit holds no stock, these are picked, scanned (by their UPCs) and shipped instead. */
+  components?: PickComponent[];
+}
+
+/** One stocked component of a kit line. */
+export interface PickComponent {
+  sku: string;
+  upc: string;
+  name: string;
+  bin: string | null;
+  /** Units for the whole line: kits x unitsPerKit. */
+  quantity: number;
+  unitsPerKit: number;
 }
 
 export interface ShipmentInput {
@@ -162,8 +175,10 @@ export interface ShipmentInput {
   captureOnShip: boolean;
 }
 
-export interface PackLine extends PickLine {
+export interface PackLine extends Omit<PickLine, 'components'> {
+  /** Units scanned; on a kit line, the kits whose every component unit is scanned. */
   packed: number;
+  components?: (PickComponent & { packed: number })[];
 }
 
 export interface ShipmentView {

@@ -14,6 +14,12 @@ export const FailureReasonKey = defineSearchAttributeKey('FailureReason', Search
 export const ReturnStatusKey = defineSearchAttributeKey('ReturnStatus', SearchAttributeType.KEYWORD);
 export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD);
 
+/**
+ * Adjustments and count corrections waiting for ops: AdjustmentStatus="PENDING_APPROVAL" (with
+ * WorkflowType="countCorrectionWorkflow" for cycle-count variances only).
+ */
+export const AdjustmentStatusKey = defineSearchAttributeKey('AdjustmentStatus', SearchAttributeType.KEYWORD);
+
 export const ALL_SEARCH_ATTRIBUTES = [
   OrderStatusKey,
   CustomerIdKey,
@@ -24,4 +30,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
   FailureReasonKey,
   ReturnStatusKey,
   OrderIdKey,
+  AdjustmentStatusKey,
 ];

@@ -40,6 +40,7 @@ import {
   ShipmentView,
 } from './definitions';
 import { FailureReasonKey, ShipmentOverdueKey, ShipmentStatusKey } from './search-attributes';
+import { countAll, countScan, packLines, ScanCounts, scannedOf, scanSlots } from './shipment-scans';
 
 // Every retry is bounded (scheduleToCloseTimeout in activity-options.ts).
 const external = proxyActivities<Activities>(externalServiceActivity);
@@ -52,8 +53,7 @@ const CONTINUE_AS_NEW_ON_NO_OP_PATCH = 'continue-as-new-on-no-op-inbox';
 const ONE_DEADLINE_TIMER_PATCH = 'one-delivery-deadline-timer';
 
 /** Everything the shipment knows; plain data so it survives continue-as-new. */
-interface ShipmentState extends TrackingState {
-  packed: Record<number, number>;
+interface ShipmentState extends TrackingState, ScanCounts {
   cancelReason?: string;
   trackingNumber?: string;
   labelUrl?: string;
@@ -137,7 +137,7 @@ export async function shipmentWorkflow(input: ShipmentInput, resumed?: ShipmentS
 async function pickAndPack(input: ShipmentInput, s: ShipmentState): Promise<void> {
   if (input.fulfillmentMode === 'auto') {
     // createShipment recorded the automation's pick and pack.
-    for (const line of input.lines) s.packed[line.lineNo] = line.quantity;
+    countAll(input.lines, s);
     await moveTo(input, s, 'PACKED');
     return;
   }
@@ -319,19 +319,22 @@ function registerHandlers(input: ShipmentInput, s: ShipmentState): void {
   setHandler(
     scanItemUpdate,
     async ({ upc }) => {
-      const line = input.lines.find((candidate) => candidate.upc === upc)!;
-      s.packed[line.lineNo] += 1;
-      const remaining = input.lines
-        .filter((candidate) => s.packed[candidate.lineNo] < candidate.quantity)
-        .map((candidate) => ({ sku: candidate.sku, upc: candidate.upc, quantity: candidate.quantity - s.packed[candidate.lineNo] }));
+      // A UPC on a line and in a kit too fills the first counter with room (kit lines: components, not kits).
+      const slots = scanSlots(input.lines);
+      const slot = slots.find((candidate) => candidate.upc === upc && scannedOf(candidate, s) < candidate.quantity)!;
+      countScan(input.lines, s, slot);
+      const remaining = slots
+        .filter((candidate) => scannedOf(candidate, s) < candidate.quantity)
+        .map((candidate) => ({ sku: candidate.sku, upc: candidate.upc, quantity: candidate.quantity - scannedOf(candidate, s) }));
       if (remaining.length === 0) await moveTo(input, s, 'PACKED');
-      const result: ScanResult = { sku: line.sku, upc, packed: remaining.length === 0, remaining };
+      const result: ScanResult = { sku: slot.sku, upc, packed: remaining.length === 0, remaining };
       return result;
     },
     {
       validator: ({ upc }) => {
         requireStatus(input, s, 'AWAITING_PACK');
-        const line = input.lines.find((candidate) => candidate.upc === upc);
+        const matching = scanSlots(input.lines).filter((candidate) => candidate.upc === upc);
+        const line = matching.find((candidate) => scannedOf(candidate, s) < candidate.quantity) ?? matching[0];
         if (!line) {
           throw ApplicationFailure.create({
             type: Refusal.itemNotInShipment,
@@ -339,7 +342,7 @@ function registerHandlers(input: ShipmentInput, s: ShipmentState): void {
             nonRetryable: true,
           });
         }
-        if (s.packed[line.lineNo] >= line.quantity) {
+        if (scannedOf(line, s) >= line.quantity) {
           throw ApplicationFailure.create({
             type: Refusal.scanExceedsQuantity,
             message: `all ${line.quantity} unit(s) of ${line.sku} (UPC ${upc}) are already scanned for shipment ${input.shipmentId}`,
@@ -404,7 +407,7 @@ function view(input: ShipmentInput, s: ShipmentState): ShipmentView {
     shipmentNo: input.shipmentNo,
     locationId: input.locationId,
     status: s.status,
-    lines: input.lines.map((line) => ({ ...line, packed: s.packed[line.lineNo] })),
+    lines: packLines(input.lines, s),
     trackingNumber: s.trackingNumber,
     labelUrl: s.labelUrl,
     overdue: s.overdue,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
+import { kitAvailability, kitSkusAmong } from '../../db/kits';
 import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
-import type { InventoryLevel } from '../schemas';
+import type { InventoryLevel, LevelTotal } from '../schemas';
 
 interface LevelFilter {
   sku?: string;
@@ -45,12 +46,61 @@ function levelsQuery(db: Knex, filter: LevelFilter) {
       this.on('b.sku', 'l.sku').andOn('b.location_id', 'l.location_id');
     })
     .orderBy(['l.sku', 'l.location_id'])
-    .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'b.bin_code', 'loc.kind');
+    .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'l.in_transit', 'b.bin_code', 'loc.kind', 'loc.active');
   if (filter.sku) query.where('l.sku', filter.sku);
   if (filter.skus) query.whereIn('l.sku', filter.skus);
   if (filter.locationId) query.where('l.location_id', filter.locationId);
   if (filter.locationIds) query.whereIn('l.location_id', filter.locationIds);
   return query;
+}
+
+/** Units on open purchase orders: there are no purchase orders yet. */
+const NOTHING_ON_ORDER = 0;
+
+/** What counts as available: stock at active locations other than quarantine. */
+const AVAILABLE_SQL = "COALESCE(SUM(l.on_hand - l.reserved) FILTER (WHERE loc.active AND loc.kind <> 'quarantine'), 0)::bigint";
+
+/**
+ * Levels summed per sku over the locations (a warehouse key's), one page by sku, and the total over
+ * every sku the filter matches.
+ */
+export async function listLevelTotals(
+  db: Knex,
+  filter: { sku?: string; locationIds?: readonly string[] | null; limit?: number; cursor?: string },
+): Promise<{ data: LevelTotal[]; total: Omit<LevelTotal, 'sku'>; nextCursor: string | null }> {
+  const limit = filter.limit ?? 50;
+  const matching = () => {
+    const query = db('inventory_levels as l').join('locations as loc', 'loc.id', 'l.location_id');
+    if (filter.sku) query.where('l.sku', filter.sku);
+    if (filter.locationIds) query.whereIn('l.location_id', filter.locationIds);
+    return query;
+  };
+  const sums = [
+    db.raw('SUM(l.on_hand)::bigint AS on_hand'),
+    db.raw('SUM(l.reserved)::bigint AS reserved'),
+    db.raw(`${AVAILABLE_SQL} AS available`),
+    db.raw('SUM(l.in_transit)::bigint AS in_transit'),
+  ];
+  const page = matching().groupBy('l.sku').orderBy('l.sku').limit(limit + 1).select('l.sku', ...sums);
+  if (filter.cursor) page.where('l.sku', '>', decodeCursor<[string]>(filter.cursor, [isKeyText])[0]);
+  const [rows, [total]] = await Promise.all([page, matching().select(...sums)]);
+  const data = rows.slice(0, limit).map((row: any) => ({ sku: row.sku as string, ...totalsFromRow(row) }));
+  return {
+    data,
+    total: totalsFromRow(total),
+    nextCursor: rows.length > limit ? encodeCursor([data[data.length - 1].sku]) : null,
+  };
+}
+
+// SUMs come back as bigint text, or null over no rows.
+function totalsFromRow(row: any): Omit<LevelTotal, 'sku'> {
+  return {
+    onHand: Number(row.on_hand ?? 0),
+    reserved: Number(row.reserved ?? 0),
+    available: Number(row.available ?? 0),
+    inTransit: Number(row.in_transit ?? 0),
+    incoming: NOTHING_ON_ORDER,
+  };
 }
 
 /**
@@ -77,6 +127,9 @@ export async function listAvailability(
   if (filter.cursor) query.where('p.sku', '>', decodeCursor<[string]>(filter.cursor, [isKeyText])[0]);
   const rows = await query;
   const page = rows.slice(0, limit).map((row) => ({ sku: row.sku as string, available: Number(row.available) }));
+  // A kit holds no stock: it is available as whole kits of its components.
+  const kits = await kitAvailability(db, await kitSkusAmong(db, page.map((row) => row.sku)));
+  for (const row of page) row.available = kits.get(row.sku) ?? row.available;
   return { data: page, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].sku]) : null };
 }
 
@@ -87,8 +140,10 @@ function toLevel(row: any): InventoryLevel {
     locationId: row.location_id,
     onHand: row.on_hand,
     reserved: row.reserved,
-    // Quarantine holds damaged returns: on hand, never allocated.
-    available: row.kind === 'quarantine' ? 0 : row.on_hand - row.reserved,
+    // Quarantine holds damaged returns and a deactivated location is closed: on hand, never allocated.
+    available: row.kind === 'quarantine' || !row.active ? 0 : row.on_hand - row.reserved,
+    inTransit: row.in_transit,
+    incoming: NOTHING_ON_ORDER,
     bin: row.bin_code,
   };
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { addLayer } from '../../activities/cost-layers';
+import { kitSkusAmong } from '../../db/kits';
 import { ApiError } from '../api-error';
 import { type IdempotencyScope, requestHash, storedAnswer, storeAnswer } from '../idempotency';
 import type { ReceiptBody } from '../schemas';
@@ -13,8 +15,9 @@ export interface WrittenReceipt {
 }
 
 /**
- * Puts received goods into stock: the receipt, on_hand, one ledger row per line, the bins and the
- * Idempotency-Key, all in one transaction. Waking the orders waiting for these SKUs is the caller's next step.
+ * Puts received goods into stock: the receipt, on_hand, one ledger row and one FIFO cost layer per
+ * line (the owner's, for consigned units), the bins and the Idempotency-Key, all in one transaction.
+ * Waking the orders waiting for these SKUs is the caller's next step.
  */
 export async function writeReceipt(db: Knex, body: ReceiptBody, idempotency?: IdempotencyScope): Promise<WrittenReceipt> {
   if (idempotency) {
@@ -32,25 +35,37 @@ export async function writeReceipt(db: Knex, body: ReceiptBody, idempotency?: Id
       id,
       location_id: body.locationId,
       reference: body.reference ?? null,
+      owner_id: body.owner ?? null,
       lines: JSON.stringify(body.lines),
       idempotency_key: idempotency?.key ?? null,
       request_hash: requestHash(body),
     });
     // Sku order: level rows are locked in the same order reservations lock them, so the two never deadlock.
     const lines = [...body.lines].sort((a, b) => (a.sku < b.sku ? -1 : 1));
+    const productCosts = await unitCosts(trx, lines.map((line) => line.sku));
     for (const line of lines) {
       await trx('inventory_levels')
         .insert({ sku: line.sku, location_id: body.locationId, on_hand: line.quantity })
         .onConflict(['sku', 'location_id'])
         .merge({ on_hand: trx.raw('inventory_levels.on_hand + excluded.on_hand'), updated_at: trx.fn.now() });
-      await trx('inventory_movements').insert({
+      const [movement] = await trx('inventory_movements')
+        .insert({
+          sku: line.sku,
+          location_id: body.locationId,
+          quantity: line.quantity,
+          kind: 'receipt',
+          reference_type: 'receipt',
+          reference_id: id,
+          idempotency_key: `receipt:${id}:${line.sku}`,
+        })
+        .returning('id');
+      await addLayer(trx, {
+        movementId: movement.id,
         sku: line.sku,
-        location_id: body.locationId,
+        locationId: body.locationId,
         quantity: line.quantity,
-        kind: 'receipt',
-        reference_type: 'receipt',
-        reference_id: id,
-        idempotency_key: `receipt:${id}:${line.sku}`,
+        unitCostCents: line.unitCostCents ?? productCosts.get(line.sku)!,
+        ownerId: body.owner ?? null,
       });
       if (line.bin) {
         await trx('bin_assignments')
@@ -68,6 +83,11 @@ export async function writeReceipt(db: Knex, body: ReceiptBody, idempotency?: Id
     throw new Error(`Idempotency-Key "${idempotency.key}" was taken, but its receipt could not be found`);
   }
   return { receiptId: id, replayed: false };
+}
+
+async function unitCosts(trx: Knex, skus: string[]): Promise<Map<string, number>> {
+  const rows: { sku: string; unit_cost_cents: number }[] = await trx('products').whereIn('sku', skus).select('sku', 'unit_cost_cents');
+  return new Map(rows.map((row) => [row.sku, row.unit_cost_cents]));
 }
 
 async function receiptForKey(db: Knex, idempotency: IdempotencyScope): Promise<string | undefined> {
@@ -88,6 +108,10 @@ async function validateReceipt(db: Knex, body: ReceiptBody): Promise<void> {
   const known = new Set((await db('products').whereIn('sku', skus).pluck('sku')) as string[]);
   const unknown = skus.filter((sku) => !known.has(sku));
   if (unknown.length > 0) throw new ApiError(422, 'unknown_sku', `unknown sku: ${unknown.join(', ')}`, { skus: unknown });
+  const kits = await kitSkusAmong(db, skus);
+  if (kits.length > 0) {
+    throw new ApiError(422, 'kit_not_stockable', `a kit holds no stock of its own; receive its components instead: ${kits.join(', ')}`, { skus: kits });
+  }
 
   // on_hand is an int4: refuse a receipt that would push it past the maximum, before the write.
   const onHand = new Map(

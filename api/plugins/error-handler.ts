@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyPluginCallback } from 'fastify';
+import { RequestRefused } from '../../activities/refused';
 import { ApiError, errorBody } from '../api-error';
 import { apiErrorFromTemporal } from '../temporal-errors';
 import { unencapsulated } from './unencapsulated';
@@ -13,6 +14,7 @@ const FASTIFY_ERRORS: Record<string, { statusCode: number; code: string }> = {
 
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof RequestRefused) return new ApiError(error.statusCode, error.code, error.message, error.details);
   const fastifyError = error as Partial<FastifyError> & { validationContext?: string };
   if (fastifyError.validation) {
     const [first] = fastifyError.validation;

@@ -3,10 +3,10 @@ import { startWakeBackorders } from '../../infra/workflow-starters';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../api-error';
 import { seesLocation } from '../plugins/auth';
-import { decodeCursor, encodeCursor, isPositiveInteger } from '../cursor';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
 import { REPLAYED_HEADER, scopeOfRequest } from '../idempotency';
-import { inventoryLevels, listAvailability, listInventoryLevels } from '../inventory/levels';
+import { inventoryLevels, listAvailability, listInventoryLevels, listLevelTotals } from '../inventory/levels';
+import { listMovements, movementsCsv } from '../inventory/movements';
 import { writeReceipt } from '../inventory/write-receipt';
 import { iso } from '../iso-date-time';
 import {
@@ -16,6 +16,8 @@ import {
   IdempotencyHeaders,
   LevelPage,
   LevelsQuery,
+  LevelTotalsPage,
+  LevelTotalsQuery,
   MovementPage,
   MovementsQuery,
   Receipt,
@@ -28,6 +30,9 @@ function mustSeeLocation(request: FastifyRequest, locationId: string | undefined
     throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
   }
 }
+
+/** CSV when the client asks for it by name; JSON otherwise. */
+const wantsCsv = (request: FastifyRequest): boolean => /\btext\/csv\b/i.test(request.headers.accept ?? '');
 
 export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, temporal, config, timeouts } = deps;
@@ -49,6 +54,19 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
   );
 
   app.get(
+    '/v1/inventory/levels/totals',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "Levels per sku summed over the locations (a warehouse key's), and over every sku; paged by sku",
+        querystring: LevelTotalsQuery,
+        response: { 200: LevelTotalsPage, ...errorResponses },
+      },
+    },
+    async (request) => listLevelTotals(db, { ...request.query, locationIds: request.caller?.locationIds }),
+  );
+
+  app.get(
     '/v1/inventory/availability',
     {
       schema: {
@@ -66,33 +84,23 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     {
       schema: {
         tags: ['inventory'],
-        summary: 'The stock ledger, newest first: every change of on_hand with its reference',
+        summary: 'The stock ledger, newest first: every change of on_hand with its reference; paged, or all of it as CSV with Accept: text/csv',
         querystring: MovementsQuery,
         response: { 200: MovementPage, ...errorResponses },
+        produces: ['application/json', 'text/csv'],
       },
     },
-    async (request) => {
-      const { sku, locationId, cursor } = request.query;
-      const limit = request.query.limit ?? 50;
-      mustSeeLocation(request, locationId);
-      const query = db('inventory_movements').orderBy('id', 'desc').limit(limit + 1);
-      if (sku) query.where({ sku });
-      if (locationId) query.where({ location_id: locationId });
-      if (request.caller?.locationIds) query.whereIn('location_id', request.caller.locationIds);
-      if (cursor) query.where('id', '<', decodeCursor<[number]>(cursor, [isPositiveInteger])[0]);
-      const rows = await query;
-      const page = rows.slice(0, limit).map((row) => ({
-        id: row.id,
-        sku: row.sku,
-        locationId: row.location_id,
-        quantity: row.quantity,
-        kind: row.kind,
-        reasonCode: row.reason_code,
-        referenceType: row.reference_type,
-        referenceId: row.reference_id,
-        createdAt: iso(row.created_at),
-      }));
-      return { data: page, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null };
+    async (request, reply) => {
+      mustSeeLocation(request, request.query.locationId);
+      const filter = { ...request.query, locationIds: request.caller?.locationIds };
+      if (wantsCsv(request)) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="inventory-movements.csv"')
+          // A stream is sent as it is, past the JSON serializer the response schema types send() for.
+          .send(movementsCsv(db, filter) as never);
+      }
+      return listMovements(db, filter);
     },
   );
 
@@ -129,6 +137,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         id: receipt.id,
         locationId: receipt.location_id,
         reference: receipt.reference,
+        owner: receipt.owner_id,
         lines,
         levels: await inventoryLevels(db, { skus: lines.map((line) => line.sku), locationId: receipt.location_id }),
         createdAt: iso(receipt.created_at),

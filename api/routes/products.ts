@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Knex } from 'knex';
 import { breachOfEveryCarrier, describeBreach, type ParcelLimits, type ParcelSize } from '../../domain/packing';
-import { isValidUpcA } from '../../domain/upc';
+import { gtin13, isValidBarcode } from '../../domain/upc';
 import { ApiError } from '../api-error';
 import type { Caller } from '../plugins/auth';
 import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
@@ -139,13 +139,13 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     {
       schema: {
         tags: ['products'],
-        summary: 'A product by its barcode',
+        summary: 'A product by its barcode: UPC-A or EAN-13 (a UPC-A is found by its 13-digit form too)',
         params: UpcParams,
         response: { 200: Product, ...errorResponses },
       },
     },
     async (request) => {
-      const row = await db('products').where({ upc: request.params.upc }).first();
+      const row = await db('products').whereRaw("lpad(upc, 13, '0') = ?", [gtin13(request.params.upc)]).first();
       if (!row) throw new ApiError(404, 'product_not_found', `no product with upc ${request.params.upc}`);
       return forCaller(productFromRow(row), request.caller);
     },
@@ -153,8 +153,8 @@ export const productRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
 };
 
 function assertUpc(upc: string): void {
-  if (!isValidUpcA(upc)) {
-    throw new ApiError(422, 'invalid_upc', `upc ${upc} is not a valid UPC-A (12 digits with a correct check digit)`);
+  if (!isValidBarcode(upc)) {
+    throw new ApiError(422, 'invalid_upc', `upc ${upc} is not a valid UPC-A or EAN-13 (12 or 13 digits with a correct check digit)`);
   }
 }
 
@@ -175,7 +175,8 @@ function assertShippable(unit: ParcelSize, carrierLimits: readonly ParcelLimits[
 
 function uniqueConflict(error: unknown, body: { sku?: string; upc?: string }): ApiError | undefined {
   if (isUniqueViolation(error, 'products_pkey')) return new ApiError(409, 'sku_exists', `sku ${body.sku} already exists`);
-  if (isUniqueViolation(error, 'products_upc_unique')) {
+  // products_barcode_unique (migration 010): a UPC-A and the EAN-13 with its leading 0 are one barcode.
+  if (isUniqueViolation(error, 'products_upc_unique') || isUniqueViolation(error, 'products_barcode_unique')) {
     return new ApiError(409, 'upc_exists', `upc ${body.upc} already belongs to another product`);
   }
   return undefined;

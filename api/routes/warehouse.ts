@@ -10,6 +10,8 @@ import {
   shipmentStatusQuery,
   shipmentWorkflowId,
 } from '../../workflows/definitions';
+import { gtin13 } from '../../domain/upc';
+import { shipmentKitComponents } from '../../db/kits';
 import { ApiError } from '../api-error';
 import { seesLocation } from '../plugins/auth';
 import { pageByCreation } from '../cursor';
@@ -44,7 +46,7 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     {
       schema: {
         tags: ['warehouse'],
-        summary: 'Shipments waiting to be picked (or packed) here, oldest first, lines in bin order; paged',
+        summary: 'Shipments waiting to be picked (or packed) here, oldest first, lines in walking order of their bins; paged',
         params: LocationParams,
         querystring: PickListQuery,
         response: { 200: PickListPage, ...errorResponses },
@@ -169,9 +171,10 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     async (request, reply) =>
       idempotently(db, request, reply, retentionHours, async () => {
         const row = await mustFindShipment(request, request.params.shipmentId);
+        const upc = await storedBarcode(db, request.body.upc);
         return updateShipment(row, (handle) =>
           handle.executeUpdate(scanItemUpdate, {
-            args: [{ upc: request.body.upc, scannedBy: request.body.scannedBy }],
+            args: [{ upc, scannedBy: request.body.scannedBy }],
             // A scanner retrying the same scan must not count the unit twice.
             updateId: updateIdFor('scan', request),
           }),
@@ -222,7 +225,16 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
   }
 };
 
-/** Lines per shipment, in the order a picker walks the bins; lines without a bin come last. */
+/**
+ * The barcode as the catalog stores it: a scanner may read a UPC-A as its EAN-13 (a leading 0), and
+ * the shipment knows the stored form. An unknown barcode stays as scanned, for the shipment to refuse.
+ */
+async function storedBarcode(db: Knex, scanned: string): Promise<string> {
+  const row = await db('products').whereRaw("lpad(upc, 13, '0') = ?", [gtin13(scanned)]).first('upc');
+  return row?.upc ?? scanned;
+}
+
+/** Lines per shipment, in the order a picker walks the bins (sequence, then code); lines without a bin come last. */
 async function shipmentLines(db: Knex, shipmentIds: string[]): Promise<Map<string, PickLine[]>> {
   const rows = await db('shipment_lines as sl')
     .join('shipments as s', 's.id', 'sl.shipment_id')
@@ -231,12 +243,25 @@ async function shipmentLines(db: Knex, shipmentIds: string[]): Promise<Map<strin
       this.on('b.sku', 'sl.sku').andOn('b.location_id', 's.location_id');
     })
     .whereIn('sl.shipment_id', shipmentIds)
-    .orderByRaw('b.bin_code ASC NULLS LAST, sl.line_no')
+    .leftJoin('bins as bin', function joinBinSequence() {
+      this.on('bin.location_id', 'b.location_id').andOn('bin.code', 'b.bin_code');
+    })
+    .orderByRaw('bin.sequence ASC NULLS LAST, b.bin_code ASC NULLS LAST, sl.line_no')
     .select('sl.shipment_id', 'sl.line_no', 'sl.sku', 'p.name', 'p.upc', 'b.bin_code', 'sl.quantity');
+  const kitComponents = await shipmentKitComponents(db, shipmentIds);
   const byShipment = new Map<string, PickLine[]>();
   for (const row of rows) {
     const lines = byShipment.get(row.shipment_id) ?? [];
-    lines.push({ lineNo: row.line_no, sku: row.sku, name: row.name, upc: row.upc, bin: row.bin_code, quantity: row.quantity });
+    const components = kitComponents.get(`${row.shipment_id}:${row.line_no}`);
+    lines.push({
+      lineNo: row.line_no,
+      sku: row.sku,
+      name: row.name,
+      upc: row.upc,
+      bin: row.bin_code,
+      quantity: row.quantity,
+      ...(components ? { components } : {}),
+    });
     byShipment.set(row.shipment_id, lines);
   }
   return byShipment;

@@ -7,6 +7,11 @@ import * as apiKeyScopes from './006_api_key_scopes';
 import * as webhookHardening from './007_webhook_hardening';
 import * as returns from './008_returns';
 import * as reserveStockFunction from './009_reserve_stock_function';
+import * as locationsBins from './010_locations_bins';
+import * as kits from './011_kits';
+import * as adjustmentsCounts from './013_adjustments_counts';
+import * as costLayers from './012_cost_layers';
+import * as transfers from './014_transfers';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -23,6 +28,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_webhook_hardening': webhookHardening,
   '008_returns': returns,
   '009_reserve_stock_function': reserveStockFunction,
+  '010_locations_bins': locationsBins,
+  '011_kits': kits,
+  '013_adjustments_counts': adjustmentsCounts,
+  '012_cost_layers': costLayers,
+  '014_transfers': transfers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -10,6 +10,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { type App, buildApp } from '../../api/app';
+import { addLayer, productCost } from '../../activities/cost-layers';
 import { createDb } from '../../db/knex';
 import { ALL_LOCATIONS, createApiKey, type Role, ROLES } from '../../infra/api-keys';
 
@@ -165,19 +166,24 @@ export async function seedLocation(db: Knex, id: string, bins: string[] = []): P
   if (bins.length > 0) await db('bins').insert(bins.map((code) => ({ location_id: id, code })));
 }
 
-/** Stock the way the engine records it: a level and the ledger row that explains it. */
+/** Stock the way the engine records it: a level, the ledger row that explains it and its cost layer at the product's cost. */
 export async function seedStock(db: Knex, sku: string, locationId: string, quantity: number, bin?: string): Promise<void> {
   await db('inventory_levels').insert({ sku, location_id: locationId, on_hand: quantity });
-  await db('inventory_movements').insert({
-    sku,
-    location_id: locationId,
-    quantity,
-    kind: 'adjustment',
-    reason_code: 'test_seed',
-    reference_type: 'adjustment',
-    reference_id: `seed:${sku}`,
-    idempotency_key: `seed:${sku}:${locationId}`,
-  });
+  const [movement] = await db('inventory_movements')
+    .insert({
+      sku,
+      location_id: locationId,
+      quantity,
+      kind: 'adjustment',
+      reason_code: 'test_seed',
+      reference_type: 'adjustment',
+      reference_id: `seed:${sku}`,
+      idempotency_key: `seed:${sku}:${locationId}`,
+    })
+    .returning('id');
+  if (quantity > 0) {
+    await addLayer(db, { movementId: movement.id, sku, locationId, quantity, unitCostCents: await productCost(db, sku) });
+  }
   if (bin) await db('bin_assignments').insert({ sku, location_id: locationId, bin_code: bin });
 }
 

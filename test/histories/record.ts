@@ -1,9 +1,10 @@
 /**
- * `npm run record-histories`: runs the order and return scenarios end to end and saves the Order,
- * Shipment, receipt and Return workflow histories under test/histories/. CI replays them against the current
- * workflow code (test/workflows/replay.test.ts), so a change that would break running workflows
- * fails there. Only scenarios without a recorded file run: histories of older code are what
- * guard its patched() branches, so they are kept (delete a file to record it again).
+ * `npm run record-histories`: runs the order, return and inventory scenarios end to end and saves
+ * the Order, Shipment, receipt, Return, adjustment and cycle-count workflow histories under
+ * test/histories/. CI replays them against the current workflow code (test/workflows/replay.test.ts),
+ * so a change that would break running workflows fails there. Only scenarios without a recorded
+ * file run: histories of older code are what guard its patched() branches, so they are kept
+ * (delete a file to record it again).
  * `-- --generation <name>` records every scenario again into test/histories/<name>/, for a change
  * that takes new paths through all of them (a patched() that applies everywhere).
  */
@@ -18,6 +19,7 @@ import { FINAL_ORDER_STATUSES, type OrderStatus } from '../../domain/types';
 import { address, orderRequest, Product, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { Engine } from '../../dev/harness/engine';
 import { eventually } from '../helpers/eventually';
+import { InventoryScenarios } from './inventory-scenarios';
 import { type Recorder, ReturnScenarios } from './return-scenarios';
 
 const generation = process.argv.includes('--generation') ? process.argv[process.argv.indexOf('--generation') + 1] : undefined;
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     await seedWarehouse(engine.db, { id: 'WH-MAN', mode: 'manual', priority: 20, bins: ['A-01-01', 'B-02-01'] });
     const scenarios = new Scenarios(engine, cli);
     const returns = new ReturnScenarios(scenarios);
+    const inventory = new InventoryScenarios(scenarios);
     // Each scenario by the file that says it was recorded.
     const all: [string, () => Promise<void>][] = [
       ['manual-delivered.order', () => scenarios.manualDelivered()],
@@ -62,6 +65,12 @@ async function main(): Promise<void> {
       ['return-cancelled.return', () => returns.cancelled('return-cancelled')],
       ['return-rejected.return', () => returns.rejected('return-rejected')],
       ['return-exchanged.return', () => returns.exchanged('return-exchanged')],
+      ['adjustment-applied.adjustment', () => inventory.adjustmentApplied('adjustment-applied')],
+      ['adjustment-approved.adjustment', () => inventory.adjustmentApproved('adjustment-approved')],
+      ['adjustment-rejected.adjustment', () => inventory.adjustmentRejected('adjustment-rejected')],
+      ['count-correction-approved.count-correction', () => inventory.countCorrectionApproved('count-correction-approved')],
+      ['count-correction-below-reserved.count-correction', () => inventory.countCorrectionBelowReserved('count-correction-below-reserved')],
+      ['cycle-count-planned.cycle-count', () => inventory.cycleCountPlanned('cycle-count-planned')],
     ];
     for (const [file, record] of all) {
       if (fs.existsSync(path.join(OUT, `${file}.json`))) continue;

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+import { gtinCheckDigit } from '../../domain/upc';
 import { type ApiTest, bearer, seedLocation, seedProduct, uniqueUpc, startApiTest, finishApiTest } from '../helpers/api';
 
 let t: ApiTest;
@@ -184,6 +186,59 @@ describe('reading the catalog', () => {
     const badLimit = await t.request({ url: '/v1/products?limit=ten', headers: bearer(t.keys.client) });
     expect(badLimit.statusCode).toBe(400);
     expect(badLimit.json().code).toBe('validation_error');
+  });
+});
+
+describe('barcodes: UPC-A and EAN-13', () => {
+  const uniqueEan13 = () => {
+    const body = `4${randomInt(10_000_000_000, 99_999_999_999)}`;
+    return body + gtinCheckDigit(body);
+  };
+  const findByBarcode = (code: string) => t.request({ url: `/v1/products/by-upc/${code}`, headers: bearer(t.keys.warehouse) });
+
+  it('accepts an EAN-13 and finds it by barcode', async () => {
+    const ean = uniqueEan13();
+    const res = await createProduct(productBody(`${t.prefix}-EAN`, { upc: ean }));
+    expect([res.statusCode, res.json().upc]).toEqual([201, ean]);
+    const found = await findByBarcode(ean);
+    expect([found.statusCode, found.json().sku]).toEqual([200, `${t.prefix}-EAN`]);
+  });
+
+  it('finds a UPC-A product by its 13-digit form too', async () => {
+    const product = await seedProduct(t.db, `${t.prefix}-UPCA`);
+    for (const code of [product.upc, `0${product.upc}`]) {
+      const res = await findByBarcode(code);
+      expect([res.statusCode, res.json().sku]).toEqual([200, product.sku]);
+    }
+  });
+
+  it('refuses an EAN-13 with a wrong check digit and writes nothing', async () => {
+    const ean = uniqueEan13();
+    const wrong = ean.slice(0, 12) + ((Number(ean[12]) + 1) % 10);
+    const before = await productCount();
+    const res = await createProduct(productBody(`${t.prefix}-EANBAD`, { upc: wrong }));
+    expect([res.statusCode, res.json().code]).toEqual([422, 'invalid_upc']);
+    expect(await productCount()).toBe(before);
+  });
+
+  it('refuses a barcode in use with 409 upc_exists, in either form, on creation and on change', async () => {
+    const upcProduct = await seedProduct(t.db, `${t.prefix}-USED`);
+    const eanProduct = productBody(`${t.prefix}-USED13`, { upc: uniqueEan13() });
+    await createProduct(eanProduct);
+    const before = await productCount();
+    for (const upc of [upcProduct.upc, `0${upcProduct.upc}`, eanProduct.upc]) {
+      const res = await createProduct(productBody(`${t.prefix}-DUP`, { upc }));
+      expect([res.statusCode, res.json().code]).toEqual([409, 'upc_exists']);
+    }
+    expect(await productCount()).toBe(before);
+    const change = await t.request({
+      method: 'PATCH',
+      url: `/v1/products/${eanProduct.sku}`,
+      headers: ops(),
+      payload: { upc: `0${upcProduct.upc}` },
+    });
+    expect([change.statusCode, change.json().code]).toEqual([409, 'upc_exists']);
+    expect((await t.db('products').where({ sku: eanProduct.sku }).first()).upc).toBe(eanProduct.upc);
   });
 });
 

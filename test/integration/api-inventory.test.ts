@@ -1,3 +1,4 @@
+import { createTransfer, transferActivities } from '../../activities/transfers';
 import { createApiKey } from '../../infra/api-keys';
 import { receiptWorkflowId } from '../../workflows/definitions';
 import {
@@ -57,8 +58,8 @@ describe('POST /v1/inventory/receipts', () => {
     expect(receipt.id).toMatch(/^rcv_[0-9a-f]{24}$/);
     expect(receipt).toMatchObject({ locationId: warehouse, reference: 'ASN-1001' });
     expect(receipt.levels).toEqual([
-      { sku: bolt.sku, locationId: warehouse, onHand: 15, reserved: 0, available: 15, bin: 'A-01' },
-      { sku: nut.sku, locationId: warehouse, onHand: 40, reserved: 0, available: 40, bin: 'B-07' },
+      { sku: bolt.sku, locationId: warehouse, onHand: 15, reserved: 0, available: 15, inTransit: 0, incoming: 0, bin: 'A-01' },
+      { sku: nut.sku, locationId: warehouse, onHand: 40, reserved: 0, available: 40, inTransit: 0, incoming: 0, bin: 'B-07' },
     ]);
 
     const ledger = await t.db('inventory_movements').where({ reference_type: 'receipt', reference_id: receipt.id }).orderBy('sku');
@@ -279,5 +280,129 @@ describe('GET /v1/inventory/movements', () => {
     const bad = await t.request({ url: '/v1/inventory/movements?cursor=WzBd', headers: bearer(t.keys.ops) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('invalid_cursor');
+  });
+});
+
+describe('levels with in transit and incoming, and their totals', () => {
+  let gasket: SeededProduct;
+  let quarantine: string;
+
+  beforeAll(async () => {
+    gasket = await seedProduct(t.db, `${t.prefix}-GASKET`);
+    quarantine = `${t.prefix}-WH-Q`; // the warehouse's quarantine, made by the test above
+    await seedStock(t.db, gasket.sku, warehouse, 13);
+    await seedStock(t.db, gasket.sku, otherWarehouse, 6);
+    await seedStock(t.db, gasket.sku, quarantine, 2);
+    // Three units on their way to the other warehouse: a transfer shipped (its activities, without its workflow).
+    const request = { fromLocationId: warehouse, toLocationId: otherWarehouse, lines: [{ sku: gasket.sku, quantity: 3 }] };
+    const transferId = await t.db.transaction((trx) => createTransfer(trx, { ...request, receiveWithinSeconds: 3600 }));
+    await t.db('transfers').where({ id: transferId }).update({ workflow_started_at: t.db.fn.now() });
+    await transferActivities(t.db, async () => undefined).shipTransfer({ transferId });
+    const orderId = `ord_${t.prefix}gasket`;
+    await insertOrder(t, { id: orderId, customerId: `${t.prefix}-cust`, createdAt: new Date(), sku: gasket.sku });
+    await t.db.raw('SELECT * FROM reserve_stock(?, 1, ?::jsonb)', [
+      orderId,
+      JSON.stringify([{ line_no: 1, sku: gasket.sku, location_id: warehouse, quantity: 4 }]),
+    ]);
+  });
+
+  it('shows on hand, reserved, available, in transit and incoming per sku and location', async () => {
+    const res = await t.request({ url: `/v1/inventory/levels?sku=${gasket.sku}`, headers: bearer(t.keys.ops) });
+    const levels = res.json().data.map(({ locationId, onHand, reserved, available, inTransit, incoming }: Record<string, unknown>) => ({
+      locationId, onHand, reserved, available, inTransit, incoming,
+    }));
+    expect(levels).toEqual([
+      { locationId: warehouse, onHand: 10, reserved: 4, available: 6, inTransit: 0, incoming: 0 },
+      { locationId: otherWarehouse, onHand: 6, reserved: 0, available: 6, inTransit: 3, incoming: 0 },
+      { locationId: quarantine, onHand: 2, reserved: 0, available: 0, inTransit: 0, incoming: 0 },
+    ].sort((a, b) => (a.locationId < b.locationId ? -1 : 1)));
+  });
+
+  it('sums them per sku and in total, over a warehouse key\'s locations only', async () => {
+    const all = await t.request({ url: `/v1/inventory/levels/totals?sku=${gasket.sku}`, headers: bearer(t.keys.ops) });
+    const totals = { onHand: 18, reserved: 4, available: 12, inTransit: 3, incoming: 0 };
+    expect(all.json()).toEqual({ data: [{ sku: gasket.sku, ...totals }], total: totals, nextCursor: null });
+
+    const { key } = await createApiKey(t.db, `${t.prefix} gasket`, 'warehouse', { locationIds: [warehouse] });
+    const mine = await t.request({ url: `/v1/inventory/levels/totals?sku=${gasket.sku}`, headers: bearer(key) });
+    const here = { onHand: 10, reserved: 4, available: 6, inTransit: 0, incoming: 0 };
+    expect(mine.json()).toEqual({ data: [{ sku: gasket.sku, ...here }], total: here, nextCursor: null });
+    expect((await t.request({ url: '/v1/inventory/levels/totals', headers: bearer(t.keys.client) })).statusCode).toBe(403);
+  });
+
+  it('pages totals by sku; the total covers every page', async () => {
+    const seen: string[] = [];
+    let onHand = 0;
+    let cursor: string | null = null;
+    let total: { onHand: number } | undefined;
+    do {
+      const res = await t.request({
+        url: `/v1/inventory/levels/totals?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: bearer(t.keys.ops),
+      });
+      seen.push(...res.json().data.map((row: { sku: string }) => row.sku));
+      onHand += res.json().data.reduce((sum: number, row: { onHand: number }) => sum + row.onHand, 0);
+      total = res.json().total;
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...seen].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(total!.onHand).toBe(onHand);
+  });
+});
+
+describe('GET /v1/inventory/movements as CSV', () => {
+  const csv = (query: string, key = t.keys.ops) =>
+    t.request({ url: `/v1/inventory/movements?${query}`, headers: { ...bearer(key), accept: 'text/csv' } });
+
+  it('streams every matching row, whatever the page size, newest first', async () => {
+    // More rows than one CSV page (1000) reads, written by the engine's own receipts.
+    const dock = `${t.prefix}-DOCK`;
+    await seedLocation(t.db, dock);
+    const skus = [];
+    for (let i = 0; i < 200; i++) skus.push((await seedProduct(t.db, `${t.prefix}-CSV${String(i).padStart(3, '0')}`)).sku);
+    for (let receipt = 0; receipt < 6; receipt++) {
+      const res = await receive({ locationId: dock, lines: skus.map((sku) => ({ sku, quantity: 1 })) });
+      expect(res.statusCode).toBe(201);
+    }
+    const res = await csv(`locationId=${dock}&limit=1`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = res.body.trimEnd().split('\n');
+    expect(lines[0]).toBe('id,createdAt,sku,locationId,kind,quantity,reasonCode,referenceType,referenceId');
+    const ids = lines.slice(1).map((line) => Number(line.split(',')[0]));
+    const ledger = await t.db('inventory_movements').where({ location_id: dock }).orderBy('id', 'desc').pluck('id');
+    expect(ledger).toHaveLength(1200);
+    expect(ids).toEqual(ledger.map(Number));
+    expect(lines[1]).toMatch(new RegExp(`^\\d+,\\d{4}-\\d\\d-\\d\\dT[^,]+Z,${t.prefix}-CSV\\d{3},${dock},receipt,1,,receipt,rcv_[0-9a-f]{24}$`));
+  });
+
+  it('filters by a date range, in CSV and in JSON', async () => {
+    const rows = await t.db('inventory_movements').where({ location_id: warehouse }).orderBy('id');
+    const from = new Date(rows[1].created_at.getTime()).toISOString();
+    const to = new Date(rows[rows.length - 1].created_at.getTime()).toISOString();
+    const expected = rows
+      .filter((row) => row.created_at.getTime() >= Date.parse(from) && row.created_at.getTime() < Date.parse(to))
+      .map((row) => Number(row.id))
+      .reverse();
+    const range = `locationId=${warehouse}&createdFrom=${from}&createdTo=${to}`;
+    const res = await csv(range);
+    expect(res.body.trimEnd().split('\n').slice(1).map((line) => Number(line.split(',')[0]))).toEqual(expected);
+    const json = await t.request({ url: `/v1/inventory/movements?${range}&limit=200`, headers: bearer(t.keys.ops) });
+    expect(json.json().data.map((row: { id: number }) => row.id)).toEqual(expected);
+
+    const empty = await csv(`locationId=${warehouse}&createdFrom=2001-01-01T00:00:00Z&createdTo=2001-01-02T00:00:00Z`);
+    expect(empty.body).toBe('id,createdAt,sku,locationId,kind,quantity,reasonCode,referenceType,referenceId\n');
+    const bad = await csv('createdFrom=yesterday');
+    expect([bad.statusCode, bad.json().code]).toEqual([400, 'validation_error']);
+  });
+
+  it("shows a warehouse key only its locations' rows", async () => {
+    const { key } = await createApiKey(t.db, `${t.prefix} csv`, 'warehouse', { locationIds: [warehouse] });
+    const res = await csv('limit=5', key);
+    const locations = new Set(res.body.trimEnd().split('\n').slice(1).map((line) => line.split(',')[3]));
+    expect([...locations]).toEqual([warehouse]);
+    const other = await csv(`locationId=${otherWarehouse}`, key);
+    expect([other.statusCode, other.json().code]).toEqual([404, 'location_not_found']);
   });
 });

@@ -67,12 +67,23 @@ async function seedConsistentState(knex: Knex): Promise<void> {
     { sku: 'INV-C', location_id: 'inv-wh2', on_hand: 0, reserved: 0 },
     { sku: 'INV-A', location_id: 'inv-wh-q', on_hand: 1, reserved: 0 },
   ]);
-  await knex('inventory_movements').insert([
-    movement('INV-A', 'inv-wh', 10, 'receipt', 'receipt', 'rcpt-1'),
-    movement('INV-A', 'inv-wh', -3, 'shipment', 'shipment', firstShipment),
-    movement('INV-B', 'inv-wh', 5, 'receipt', 'receipt', 'rcpt-1'),
-    movement('INV-A', 'inv-wh-q', 1, 'return', 'return', returnId),
-  ]);
+  const [receivedA, shippedA, receivedB, returnedA] = await knex('inventory_movements')
+    .insert([
+      movement('INV-A', 'inv-wh', 10, 'receipt', 'receipt', 'rcpt-1'),
+      movement('INV-A', 'inv-wh', -3, 'shipment', 'shipment', firstShipment),
+      movement('INV-B', 'inv-wh', 5, 'receipt', 'receipt', 'rcpt-1'),
+      movement('INV-A', 'inv-wh-q', 1, 'return', 'return', returnId),
+    ])
+    .returning('id');
+  // FIFO layers: INV-A's receipt with the shipped 3 taken from it, INV-B's receipt, the returned unit.
+  const [layerA] = await knex('cost_layers')
+    .insert([
+      { sku: 'INV-A', location_id: 'inv-wh', movement_id: receivedA.id, quantity: 10, remaining: 7, unit_cost_cents: 400 },
+      { sku: 'INV-B', location_id: 'inv-wh', movement_id: receivedB.id, quantity: 5, remaining: 5, unit_cost_cents: 250 },
+      { sku: 'INV-A', location_id: 'inv-wh-q', movement_id: returnedA.id, quantity: 1, remaining: 1, unit_cost_cents: 400 },
+    ])
+    .returning('id');
+  await knex('cost_consumptions').insert({ movement_id: shippedA.id, layer_id: layerA.id, quantity: 3, unit_cost_cents: 400 });
   await knex('orders').insert({
     id: orderId,
     customer_id: 'cust-1',
@@ -208,12 +219,14 @@ describe('checkInvariants reports exactly the broken invariant', () => {
     it('on_hand changed without a ledger row', async () => {
       expect(await violationsAfter((trx) => level(trx, 'INV-B', 'inv-wh').increment('on_hand', 1))).toEqual([
         'invariant 1 (ledger): INV-B at inv-wh has on_hand 6 but its ledger sums to 5',
+        'invariant 7 (cost layers): INV-B at inv-wh has on_hand 6 but its layers hold 5 own + 0 consigned units',
       ]);
     });
 
     it('stock on a level that has no ledger rows', async () => {
       expect(await violationsAfter((trx) => level(trx, 'INV-C', 'inv-wh2').update({ on_hand: 1 }))).toEqual([
         'invariant 1 (ledger): INV-C at inv-wh2 has on_hand 1 but its ledger sums to 0',
+        'invariant 7 (cost layers): INV-C at inv-wh2 has on_hand 1 but its layers hold 0 own + 0 consigned units',
       ]);
     });
 
@@ -257,6 +270,11 @@ describe('checkInvariants reports exactly the broken invariant', () => {
         'invariant 2 (reservations): INV-A at quarantine location inv-wh-q has reserved 1 and active reservations of 1; quarantine stock is never allocated',
       ]);
     });
+
+    it('reserved stock at a deactivated location', async () => {
+      const violations = await violationsAfter((trx) => trx('locations').where({ id: 'inv-wh' }).update({ active: false }));
+      expect(violations).toEqual(['invariant 2 (reservations): INV-A at deactivated inv-wh has 2 reserved']);
+    });
   });
 
   describe('3. order lines agree with shipments and the ledger', () => {
@@ -282,7 +300,10 @@ describe('checkInvariants reports exactly the broken invariant', () => {
         await trx('inventory_movements').insert(movement('INV-A', 'inv-wh', -1, 'shipment', 'shipment', firstShipment));
         await level(trx, 'INV-A', 'inv-wh').decrement('on_hand', 1);
       });
-      expect(violations).toEqual([`invariant 3 (order lines): order ${orderId} line 1 (INV-A): qty_shipped 3 + qty_lost 0 but the ledger shipped 4`]);
+      expect(violations).toEqual([
+        `invariant 3 (order lines): order ${orderId} line 1 (INV-A): qty_shipped 3 + qty_lost 0 but the ledger shipped 4`,
+        'invariant 7 (cost layers): INV-A at inv-wh has on_hand 6 but its layers hold 7 own + 0 consigned units',
+      ]);
     });
 
     it('a lost parcel counts as lost, not shipped: recorded so it holds, left as shipped it does not', async () => {
@@ -302,7 +323,10 @@ describe('checkInvariants reports exactly the broken invariant', () => {
         await trx('inventory_movements').insert(movement('INV-B', 'inv-wh', -1, 'shipment', 'shipment', 'no-such-shipment'));
         await level(trx, 'INV-B', 'inv-wh').decrement('on_hand', 1);
       });
-      expect(violations).toEqual(['invariant 3 (order lines): shipment ledger rows of INV-B (1 units) reference no existing shipment']);
+      expect(violations).toEqual([
+        'invariant 3 (order lines): shipment ledger rows of INV-B (1 units) reference no existing shipment',
+        'invariant 7 (cost layers): INV-B at inv-wh has on_hand 4 but its layers hold 5 own + 0 consigned units',
+      ]);
     });
 
     it('a returned unit not counted on its order line', async () => {
@@ -430,6 +454,58 @@ describe('checkInvariants reports exactly the broken invariant', () => {
       });
       expect(violations).toEqual(['invariant 6 (carrier events): tracking sandbox event evt-3 belongs to shipment ghost, which does not exist']);
     });
+  });
+});
+
+describe('checkInvariants: 7. cost layers match on_hand and their consumptions', () => {
+  afterEach(async () => {
+    expect(await checkInvariants(db, settledNow)).toEqual([]);
+  });
+
+  /** Takes `quantity` INV-B out of inv-wh by an adjustment, with a consumption row of `consumed` units. */
+  async function writeOff(trx: Knex, quantity: number, consumed: number): Promise<void> {
+    const [moved] = await trx('inventory_movements').insert(movement('INV-B', 'inv-wh', -quantity, 'adjustment', 'adjustment', 'adj-1')).returning('id');
+    await level(trx, 'INV-B', 'inv-wh').decrement('on_hand', quantity);
+    const layer = await trx('cost_layers').where({ sku: 'INV-B', location_id: 'inv-wh' }).first('id');
+    await trx('cost_layers').where({ id: layer.id }).decrement('remaining', quantity);
+    await trx('cost_consumptions').insert({ movement_id: moved.id, layer_id: layer.id, quantity: consumed, unit_cost_cents: 250 });
+  }
+
+  it('a write-off that consumes its layer holds', async () => {
+    expect(await violationsAfter((trx) => writeOff(trx, 2, 2))).toEqual([]);
+  });
+
+  it('consigned units count toward on_hand', async () => {
+    const violations = await violationsAfter(async (trx) => {
+      const [moved] = await trx('inventory_movements').insert(movement('INV-B', 'inv-wh', 2, 'receipt', 'receipt', 'rcpt-3')).returning('id');
+      await level(trx, 'INV-B', 'inv-wh').increment('on_hand', 2);
+      await trx('cost_layers').insert({ sku: 'INV-B', location_id: 'inv-wh', movement_id: moved.id, quantity: 2, remaining: 2, unit_cost_cents: 900, owner_id: 'acme' });
+    });
+    expect(violations).toEqual([]);
+  });
+
+  it('a layer emptied without a movement or a consumption', async () => {
+    const violations = await violationsAfter((trx) => trx('cost_layers').where({ sku: 'INV-B' }).decrement('remaining', 1));
+    expect(violations).toEqual([
+      'invariant 7 (cost layers): INV-B at inv-wh has on_hand 5 but its layers hold 4 own + 0 consigned units',
+      'invariant 7 (cost layers): INV-B at inv-wh: remaining layers are worth 1000 cents but their receipts less consumptions give 1250 (consumed units disagree with the consumption rows)',
+    ]);
+  });
+
+  it('a movement whose consumption rows take more than it moved', async () => {
+    const violations = await violationsAfter((trx) => writeOff(trx, 1, 2));
+    expect(violations).toHaveLength(2);
+    expect(violations[0]).toBe(
+      'invariant 7 (cost layers): INV-B at inv-wh: remaining layers are worth 1000 cents but their receipts less consumptions give 750 (consumed units disagree with the consumption rows)',
+    );
+    expect(violations[1]).toMatch(/^invariant 7 \(cost layers\): movement \d+ \(-1 INV-B at inv-wh\) has layers of 0 and consumptions of 2 units$/);
+  });
+
+  it('a receipt whose layer holds fewer units than it brought in', async () => {
+    const violations = await violationsAfter((trx) => trx('cost_layers').where({ sku: 'INV-B' }).update({ quantity: 4, remaining: 4 }));
+    expect(violations).toHaveLength(2);
+    expect(violations[0]).toBe('invariant 7 (cost layers): INV-B at inv-wh has on_hand 5 but its layers hold 4 own + 0 consigned units');
+    expect(violations[1]).toMatch(/^invariant 7 \(cost layers\): movement \d+ \(5 INV-B at inv-wh\) has layers of 4 and consumptions of 0 units$/);
   });
 });
 

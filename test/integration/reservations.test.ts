@@ -126,3 +126,29 @@ it('a late status write never overwrites a newer one', async () => {
   expect((await database.db('order_lines').where({ order_id: orderId }).first()).qty_cancelled).toBe(0);
 });
 
+
+it("lists an allocation's pick lines in the walking order of their bins, not by bin code; unbinned last", async () => {
+  await seedWarehouse(database.db, { id: 'WH-WALK', mode: 'auto', priority: 5, bins: [] });
+  await database.db('bins').insert([
+    { location_id: 'WH-WALK', code: 'A-01', sequence: 30 },
+    { location_id: 'WH-WALK', code: 'C-01', sequence: 10 },
+    { location_id: 'WH-WALK', code: 'B-01', sequence: 20 },
+  ]);
+  const skus = [];
+  for (const bin of ['A-01', 'B-01', 'C-01', null]) {
+    const sku = (await seedProduct(database.db, unique('WALK'), 1000)).sku;
+    await stock(sku, 'WH-WALK', 1);
+    if (bin) await database.db('bin_assignments').insert({ sku, location_id: 'WH-WALK', bin_code: bin });
+    skus.push(sku);
+  }
+  const orderId = await order(skus[0], 1);
+  await database.db('order_lines').insert(
+    skus.slice(1).map((sku, i) => ({ order_id: orderId, line_no: i + 2, sku, quantity: 1, unit_price_cents: 1000 })),
+  );
+  const lines = skus.map((sku, i) => ({ lineNo: i + 1, sku, quantity: 1 }));
+
+  const result = await activities().reserveStock({ orderId, allocationNo: 1, lines, allowPartial: false });
+
+  expect(result.allocations.map((allocation) => allocation.locationId)).toEqual(['WH-WALK']);
+  expect(result.allocations[0].lines.map((line) => line.bin)).toEqual(['C-01', 'B-01', 'A-01', null]);
+});

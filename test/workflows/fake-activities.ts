@@ -8,6 +8,7 @@ import type { ReturnStatusChange } from '../../activities/returns';
 import { allocate } from '../../domain/allocation';
 import type { FulfillmentMode } from '../../domain/types';
 import type { OrderInput } from '../../workflows/definitions';
+import { fakeTransferActivities } from './fake-transfer-activities';
 
 /**
  * In-memory stand-ins for the activities, for workflow tests on the time-skipping server:
@@ -30,6 +31,8 @@ export interface FakeWorld {
   exchangePrices: Record<number, number>;
   refundCents: number;
   refusesRefunds: boolean;
+  /** Applying an approved adjustment finds the stock below reserved. */
+  adjustmentBelowReserved?: boolean;
   /** Activity name -> arguments of each call, in order. */
   calls: Record<string, unknown[]>;
   /** Activity name -> promise the activity waits for before it returns (to stage races). */
@@ -166,7 +169,24 @@ export function fakeActivities(world: FakeWorld): Activities {
       await record('sweepUnstartedWork', input);
       return { orders: 0, receipts: 0, returns: 0 };
     },
+    // Adjustments: applying succeeds unless the world says the stock is below reserved now.
+    async applyAdjustment(input) {
+      await record('applyAdjustment', input);
+      return world.adjustmentBelowReserved ? { status: 'PENDING_APPROVAL', refusal: 'below_reserved' } : { status: 'APPLIED' };
+    },
+    async closeAdjustment(input) {
+      await record('closeAdjustment', input);
+      return input.status;
+    },
+    async wakeForAdjustment(input) {
+      await record('wakeForAdjustment', input);
+    },
+    async planCycleCounts(input) {
+      await record('planCycleCounts', input);
+      return { locations: 0, tasksCreated: 0 };
+    },
     ...fakeReturnActivities(world, record),
+    ...fakeTransferActivities(record),
   };
   return activities;
 }

@@ -12,10 +12,9 @@ const dir = path.resolve(__dirname, '..', 'histories');
 // Generations of the same scenarios recorded by later code live in subfolders (record --generation).
 const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.json')).sort();
 
-it('has recorded histories of the Order, Shipment and Return workflows to replay', () => {
-  expect(files.some((file) => file.includes('.order'))).toBe(true);
-  expect(files.some((file) => file.includes('.shipment-'))).toBe(true);
-  expect(files.some((file) => file.includes('.return'))).toBe(true);
+it('has recorded histories of the Order, Shipment, Return, adjustment and cycle-count workflows to replay', () => {
+  const kinds = ['.order', '.shipment-', '.return', '.adjustment', '.count-correction', '.cycle-count'];
+  expect(kinds.filter((kind) => !files.some((file) => file.includes(kind)))).toEqual([]);
 });
 
 it.each(files)('replays %s', async (file) => {
