@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { AdjustmentKind, AdjustmentStatus, ApplyOutcome } from '../workflows/adjustment-definitions';
 import type { StockWaker } from './backorders';
+import { kitSkusAmong } from '../db/kits';
 import { addLayer, consumeLayers, fifoValue } from './cost-layers';
 import { RequestRefused } from './refused';
 
@@ -107,10 +108,19 @@ export async function checkAdjustmentRequest(db: Knex, input: Pick<NewAdjustment
   const known = new Set((await db('products').whereIn('sku', skus).pluck('sku')) as string[]);
   const unknown = skus.filter((sku) => !known.has(sku));
   if (unknown.length > 0) throw new RequestRefused('unknown_sku', `unknown sku: ${unknown.join(', ')}`, 422, { skus: unknown });
+  const kits = await kitSkusAmong(db, skus);
+  if (kits.length > 0) throw kitNotStockable(kits);
   const locations = [...new Set(input.lines.map((line) => line.locationId))];
   const found = new Set((await db('locations').whereIn('id', locations).pluck('id')) as string[]);
   const missing = locations.filter((id) => !found.has(id));
   if (missing.length > 0) throw new RequestRefused('location_not_found', `location ${missing.join(', ')} not found`, 404, { locationIds: missing });
+}
+
+/** A kit holds no stock of its own: its components are adjusted and counted instead. */
+export function kitNotStockable(kits: string[]): RequestRefused {
+  return new RequestRefused('kit_not_stockable', `${kits.join(', ')} ${kits.length > 1 ? 'are kits' : 'is a kit'}: adjust or count its components`, 422, {
+    skus: kits,
+  });
 }
 
 /** Signed value per line: units out at their FIFO cost, units in at the product's cost. */

@@ -74,7 +74,8 @@ async function waitingOrders(db: Knex, skus: string[], after?: [string, string])
   return query;
 }
 
-async function anyAvailable(db: Knex, skus: string[]): Promise<boolean> {
+/** Whether any of these SKUs has stock on hand beyond what is reserved, at a location that allocates. */
+export async function anyAvailable(db: Knex, skus: string[]): Promise<boolean> {
   const row = await db('inventory_levels as l')
     .join('locations as loc', 'loc.id', 'l.location_id')
     .whereIn('l.sku', skus)

@@ -7,7 +7,10 @@ import { backorderActivities, stockWaker } from './backorders';
 import { countActivities } from './counts';
 import { inventoryActivities } from './inventory';
 import { orderActivities } from './orders';
+import { outboundWebhookActivities } from './outbound-webhooks';
 import { paymentActivities } from './payments';
+import { purchaseOrderActivities } from './purchase-orders';
+import { replenishmentActivities, withReplenishmentTriggers } from './replenishment';
 import { returnActivities } from './returns';
 import { shipmentEndingActivities } from './shipment-endings';
 import { sweepActivities } from './sweep';
@@ -25,7 +28,8 @@ export interface ActivityDeps extends ShipmentSettings {
 /** Activities are built from their collaborators, so tests can pass real or in-memory ones. */
 export function createActivities(deps: ActivityDeps) {
   const wake = stockWaker(deps.temporal);
-  return {
+  // A shipment or a just-in-time backorder may start a replenishment run.
+  return withReplenishmentTriggers({
     ...inventoryActivities(deps.db, wake),
     ...orderActivities(deps.db),
     ...paymentActivities(deps.db, deps.gateway),
@@ -37,7 +41,10 @@ export function createActivities(deps: ActivityDeps) {
     ...adjustmentActivities(deps.db, wake),
     ...countActivities(deps.db),
     ...transferActivities(deps.db, wake),
-  };
+    ...purchaseOrderActivities(deps.db, wake),
+    ...outboundWebhookActivities(deps.db, deps.temporal),
+    ...replenishmentActivities(deps.db, deps.temporal),
+  }, deps.db, deps.temporal);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

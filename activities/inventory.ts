@@ -4,7 +4,7 @@ import { allocate, StockAtLocation } from '../domain/allocation';
 import { type KitRecipes, stockDemand, stockedComponents } from '../domain/kits';
 import type { FulfillmentMode, LineQuantity } from '../domain/types';
 import type { PickLine } from '../workflows/definitions';
-import type { StockWaker } from './backorders';
+import { anyAvailable, type StockWaker } from './backorders';
 
 export interface ReserveStockInput {
   orderId: string;
@@ -12,6 +12,12 @@ export interface ReserveStockInput {
   allocationNo: number;
   lines: LineQuantity[];
   allowPartial: boolean;
+  /**
+   * The re-check right after an order records BACKORDERED: when an older order waits for these
+   * SKUs, take nothing and start a wake-up instead, which offers the stock oldest first (this
+   * order included, as it is BACKORDERED by now).
+   */
+  yieldToOlderWaiters?: boolean;
 }
 
 export interface AllocatedShipment {
@@ -37,6 +43,12 @@ export function inventoryActivities(db: Knex, wake: StockWaker) {
      */
     async reserveStock(input: ReserveStockInput): Promise<ReservationResult> {
       const kits = await loadKitRecipes(db, input.lines.map((line) => line.sku));
+      if (input.yieldToOlderWaiters && (await olderOrderWaits(db, input))) {
+        // Nothing to take means nothing to offer: the next receipt or release wakes them all anyway.
+        const stocked = Object.keys(stockDemand(input.lines, kits));
+        if (await anyAvailable(db, stocked)) await wake(`recheck:${input.orderId}:${input.allocationNo}`, stocked);
+        return { allocations: [], shortfall: input.lines };
+      }
       const rows = await reserveAvailable(db, input, kits);
       return reservationResult(input, rows, await kitProducts(db, Object.keys(kits)), binWalk(rows));
     },
@@ -56,6 +68,22 @@ export function inventoryActivities(db: Knex, wake: StockWaker) {
  */
 export async function reservedSkus(db: Knex, where: { order_id: string } | { shipment_id: string }): Promise<string[]> {
   return db('reservations').where(where).distinct().pluck('sku');
+}
+
+/**
+ * Whether an order placed before this one is BACKORDERED for any of its SKUs, and this allocation
+ * has reserved nothing yet (a retry of an attempt that did reserve answers with what it took).
+ */
+async function olderOrderWaits(db: Knex, input: ReserveStockInput): Promise<boolean> {
+  const skus = input.lines.map((line) => line.sku);
+  const row = await db('orders as o')
+    .join('orders as me', 'me.id', db.raw('?', [input.orderId]))
+    .where('o.status', 'BACKORDERED')
+    .whereRaw('(o.created_at, o.id) < (me.created_at, me.id)')
+    .whereExists(db('order_lines as ol').whereRaw('ol.order_id = o.id').whereIn('ol.sku', skus))
+    .whereNotExists(db('reservations').where({ order_id: input.orderId, allocation_no: input.allocationNo }))
+    .first('o.id');
+  return Boolean(row);
 }
 
 /** Tries the plan again when another order took the stock between the read and the UPDATE. */

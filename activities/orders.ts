@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { isFinalOrder } from '../domain/status';
 import type { OrderStatus } from '../domain/types';
+import { emitEvent } from './outbound-events';
 
 export interface OrderStatusChange {
   orderId: string;
@@ -21,6 +22,7 @@ export function orderActivities(db: Knex) {
     /** Keeps the orders projection and its timeline in step with the workflow. */
     async recordOrderStatus(change: OrderStatusChange): Promise<void> {
       await db.transaction(async (trx) => {
+        const before = await trx('orders').where({ id: change.orderId }).forUpdate().first('status', 'customer_id', 'channel');
         const written = await trx('orders')
           .where({ id: change.orderId })
           .andWhere('status_version', '<', change.version)
@@ -32,10 +34,27 @@ export function orderActivities(db: Knex) {
             closed_at: isFinalOrder(change.status) ? trx.fn.now() : null,
           });
         if (written > 0) await recordCancelled(trx, change);
+        if (written > 0 && before.status !== change.status) await emitOrderStatus(trx, change, before);
         await recordOrderEvent(trx, change.orderId, change.eventKey, change.status.toLowerCase(), change.detail);
       });
     },
   };
+}
+
+/** order.<status> for webhook endpoints, in the transaction that recorded the change. */
+async function emitOrderStatus(trx: Knex, change: OrderStatusChange, before: { status: OrderStatus; customer_id: string; channel: string }): Promise<void> {
+  await emitEvent(trx, {
+    type: `order.${change.status.toLowerCase()}`,
+    key: `order:${change.orderId}:${change.eventKey}`,
+    data: {
+      orderId: change.orderId,
+      status: change.status,
+      previousStatus: before.status,
+      customerId: before.customer_id,
+      channel: before.channel,
+      ...(change.failureReason ? { failureReason: change.failureReason } : {}),
+    },
+  });
 }
 
 /** Absolute numbers, so repeating the write changes nothing. */

@@ -7,6 +7,7 @@ import { loadConfig } from '../infra/config';
 import { BusinessFailure, type ShipmentInput } from '../workflows/definitions';
 import { consumeLayers } from './cost-layers';
 import { recordOrderEvent } from './orders';
+import { emitEvent } from './outbound-events';
 
 export interface LabelOutcome {
   trackingNumber: string;
@@ -37,12 +38,27 @@ export async function writeShipmentStatus(
   const column = TIMESTAMP_FOR[status];
   if (column) timestamps[column] = trx.raw('coalesce(??, now())', [column]);
   if (status === 'PACKED') timestamps.picked_at = trx.raw('coalesce(picked_at, now())');
-  await trx('shipments')
+  const [row] = await trx('shipments')
     .where({ id: shipment.shipmentId })
-    .update({ status, updated_at: trx.fn.now(), ...timestamps });
+    .update({ status, updated_at: trx.fn.now(), ...timestamps })
+    .returning(['location_id', 'carrier', 'tracking_number']);
   await recordOrderEvent(trx, shipment.orderId, `shipment:${shipment.shipmentId}:${status}`, `shipment_${status.toLowerCase()}`, {
     shipmentId: shipment.shipmentId,
     ...detail,
+  });
+  // Keyed like the timeline entry: one event per shipment and status.
+  await emitEvent(trx, {
+    type: `shipment.${status.toLowerCase()}`,
+    key: `shipment:${shipment.shipmentId}:${status}`,
+    data: {
+      shipmentId: shipment.shipmentId,
+      orderId: shipment.orderId,
+      status,
+      locationId: row?.location_id ?? null,
+      carrier: row?.carrier ?? null,
+      trackingNumber: row?.tracking_number ?? null,
+      ...detail,
+    },
   });
 }
 
@@ -103,6 +119,12 @@ export function shipmentActivities(db: Knex, carrier: CarrierAdapter, settings: 
             by: 'automation',
           });
         }
+        const status = automated ? 'PACKED' : 'AWAITING_PICK';
+        await emitEvent(trx, {
+          type: `shipment.${status.toLowerCase()}`,
+          key: `shipment:${input.shipmentId}:${status}`,
+          data: { shipmentId: input.shipmentId, orderId: input.orderId, status, locationId: input.locationId, carrier: null, trackingNumber: null },
+        });
       });
       return { lostAfterHours: settings.lostAfterHours, lostResolution: settings.lostResolution };
     },

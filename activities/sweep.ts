@@ -3,7 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../db/idempotency-keys';
 import { deleteOldWebhookFailures } from '../db/webhook-failures';
-import { startAdjustmentWorkflow, startOrderWorkflow, startReturnWorkflow, startTransferWorkflow, startWakeBackorders } from '../infra/workflow-starters';
+import {
+  startAdjustmentWorkflow,
+  startOrderWorkflow,
+  startPurchaseOrderWorkflow,
+  startReturnWorkflow,
+  startTransferWorkflow,
+  startWakeBackorders,
+} from '../infra/workflow-starters';
 
 export interface SweepInput {
   /** Rows younger than this belong to an API request that may still be starting them. */
@@ -20,6 +27,8 @@ export interface SweepResult {
   adjustments?: number;
   /** Absent from sweeps of code from before transfers. */
   transfers?: number;
+  /** Absent from sweeps of code from before purchasing. */
+  purchaseOrders?: number;
   /** Idempotency keys past their retention, deleted (absent from sweeps of older code). */
   expiredKeys?: number;
 }
@@ -62,7 +71,7 @@ export async function sweepUnstartedWork(
 ): Promise<SweepResult> {
   const pageSize = input.pageSize ?? 100;
   const cutoff = db.raw(`now() - make_interval(secs => ?)`, [input.olderThanSeconds]);
-  type Table = 'orders' | 'receipts' | 'returns' | 'adjustments' | 'transfers';
+  type Table = 'orders' | 'receipts' | 'returns' | 'adjustments' | 'transfers' | 'purchase_orders';
   const unstarted = (table: Table, startedColumn: string, after?: { created_at: Date; id: string }) => {
     const query = db(table).whereNull(startedColumn).andWhere('created_at', '<=', cutoff).orderBy(['created_at', 'id']).limit(pageSize);
     if (after) query.whereRaw('(created_at, id) > (?, ?)', [after.created_at, after.id]);
@@ -89,5 +98,6 @@ export async function sweepUnstartedWork(
     returns: await sweep('returns', 'workflow_started_at', (id) => startReturnWorkflow(temporal, taskQueue, db, id)),
     adjustments: await sweep('adjustments', 'workflow_started_at', (id) => startAdjustmentWorkflow(temporal, taskQueue, db, id)),
     transfers: await sweep('transfers', 'workflow_started_at', (id) => startTransferWorkflow(temporal, taskQueue, db, id)),
+    purchaseOrders: await sweep('purchase_orders', 'workflow_started_at', (id) => startPurchaseOrderWorkflow(temporal, taskQueue, db, id)),
   };
 }

@@ -222,6 +222,38 @@ export function transferActivities(db: Knex, wake: StockWaker) {
     },
 
     /**
+     * Cancels a RESERVED transfer, once (guarded by its status on the locked row): its hold leaves
+     * the source's reserved, in sku order as every writer locks levels; nothing moved, so no ledger row.
+     */
+    async cancelTransfer(input: { transferId: string; by?: string; reason?: string }): Promise<TransferProgress> {
+      return db.transaction(async (trx) => {
+        const { transfer, lines } = await lockTransfer(trx, input.transferId);
+        if (transfer.status !== 'RESERVED') return progressOf(transfer, lines);
+        for (const line of bySku(lines)) {
+          await trx('inventory_levels')
+            .where({ sku: line.sku, location_id: transfer.from_location_id })
+            .update({ reserved: trx.raw('reserved - ?', [line.quantity]), updated_at: trx.fn.now() });
+        }
+        const [cancelled] = await trx('transfers')
+          .where({ id: transfer.id })
+          .update({
+            status: 'CANCELLED',
+            cancelled_by: input.by ?? null,
+            cancel_reason: input.reason ?? null,
+            closed_at: trx.fn.now(),
+            updated_at: trx.fn.now(),
+          })
+          .returning('*');
+        return progressOf(cancelled, lines);
+      });
+    },
+
+    /** Units a cancelled transfer released at the source are offered to the orders waiting for them. */
+    async wakeForTransferRelease(input: { transferId: string; skus: string[] }): Promise<void> {
+      await wake(`transfer:${input.transferId}:cancelled`, input.skus);
+    },
+
+    /**
      * Puts receipt `receiptNo` of an IN_TRANSIT transfer into the destination's stock, once (its ledger
      * rows' keys say whether it was): per line a transfer_in row and the FIFO layers the units left
      * with. Receiving everything shipped closes the transfer RECEIVED.

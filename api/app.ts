@@ -21,11 +21,16 @@ import { kitRoutes } from './routes/kits';
 import { locationRoutes } from './routes/locations';
 import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
+import { purchaseOrderRoutes } from './routes/purchase-orders';
+import { supplierRoutes } from './routes/suppliers';
+import { supplierWebhookRoutes } from './purchasing/supplier-webhook';
 import { reportRoutes } from './routes/reports';
+import { replenishmentRoutes } from './routes/replenishment';
 import { returnRoutes } from './routes/returns';
 import { transferRoutes } from './routes/transfers';
 import { warehouseRoutes } from './routes/warehouse';
 import { webhookRoutes } from './routes/webhooks';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { assertJsonDepth } from './json-depth';
 import { validatorCompiler } from './validation';
 
@@ -94,7 +99,8 @@ export function buildApp(deps: ApiDeps) {
   };
   const routePlugins = [
     healthRoutes, orderRoutes, returnRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes,
-    reportRoutes, consignmentRuleRoutes, adjustmentRoutes, countRoutes, kitRoutes, transferRoutes,
+    reportRoutes, consignmentRuleRoutes, adjustmentRoutes, countRoutes, kitRoutes, transferRoutes, webhookEndpointRoutes, replenishmentRoutes,
+    supplierRoutes, purchaseOrderRoutes, supplierWebhookRoutes,
   ];
   for (const routes of routePlugins) {
     app.register(routes, routeDeps);

@@ -8,6 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { AdjustmentRefusal } from '../workflows/adjustment-definitions';
 import { Refusal } from '../workflows/definitions';
+import { PurchaseOrderRefusal } from '../workflows/purchase-order-definitions';
 import { TransferRefusal } from '../workflows/transfer-definitions';
 import { ApiError } from './api-error';
 
@@ -25,10 +26,20 @@ const REFUSAL_STATUS: Record<string, number> = {
   [Refusal.inspectionMismatch]: 422,
   [AdjustmentRefusal.notAwaitingApproval]: 409,
   [TransferRefusal.notAwaitingShipment]: 409,
+  [TransferRefusal.notCancellable]: 409,
   [TransferRefusal.notInTransit]: 409,
   [TransferRefusal.skuNotOnTransfer]: 422,
   [TransferRefusal.duplicateLine]: 422,
   [TransferRefusal.exceedsShipped]: 422,
+  [PurchaseOrderRefusal.notAwaitingApproval]: 409,
+  [PurchaseOrderRefusal.notConfirmable]: 409,
+  [PurchaseOrderRefusal.notReceivable]: 409,
+  [PurchaseOrderRefusal.notCancellable]: 409,
+  [PurchaseOrderRefusal.notClosable]: 409,
+  [PurchaseOrderRefusal.lineNotOnPurchaseOrder]: 422,
+  [PurchaseOrderRefusal.confirmedExceedsOrdered]: 422,
+  [PurchaseOrderRefusal.invalidExpectedDate]: 422,
+  [PurchaseOrderRefusal.overReceipt]: 422,
 };
 
 /**

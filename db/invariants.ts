@@ -44,6 +44,8 @@
  *    add up to the units received, and a closed transfer has received (or written off) all it shipped.
  */
 import type { Knex } from 'knex';
+import { incomingMatchesOpenPurchaseOrders, purchaseOrderLinesMatchLedger } from './purchasing-invariants';
+import { webhookDeliveriesMatchAttempts } from './webhook-invariants';
 import { hasShipped } from '../domain/status';
 import { FINAL_ORDER_STATUSES, SHIPMENT_STATUSES } from '../domain/types';
 
@@ -87,6 +89,9 @@ export async function checkInvariants(db: Knex, options: DatabaseInvariantOption
     movementsMatchTheirLayers(db),
     inTransitMatchesOpenTransfers(db),
     transfersMatchLedger(db),
+    webhookDeliveriesMatchAttempts(db),
+    purchaseOrderLinesMatchLedger(db),
+    incomingMatchesOpenPurchaseOrders(db),
   ]);
   return found.flat();
 }
@@ -489,8 +494,8 @@ async function inventoryValueMatchesLayers(db: Knex): Promise<string[]> {
   const found = await rows<{ sku: string; location_id: string; value: number; from_ledger: number }>(
     db,
     `SELECT l.sku, l.location_id,
-            sum(l.remaining * l.unit_cost_cents) FILTER (WHERE l.owner_id IS NULL) AS value,
-            sum((l.quantity - coalesce(c.taken, 0)) * l.unit_cost_cents) FILTER (WHERE l.owner_id IS NULL) AS from_ledger
+            sum(l.remaining::bigint * l.unit_cost_cents) FILTER (WHERE l.owner_id IS NULL) AS value,
+            sum((l.quantity - coalesce(c.taken, 0))::bigint * l.unit_cost_cents) FILTER (WHERE l.owner_id IS NULL) AS from_ledger
        FROM cost_layers l
        LEFT JOIN (SELECT layer_id, sum(quantity) AS taken FROM cost_consumptions GROUP BY layer_id) c ON c.layer_id = l.id
       GROUP BY l.sku, l.location_id

@@ -1,5 +1,6 @@
 import { RETURN_REASONS, type ReturnReason } from '../domain/types';
 import type { ReturnPolicy } from '../workflows/definitions';
+import type { WebhookRetrySettings } from '../workflows/webhook-delivery-definitions';
 import { payloadKeysFrom, type PayloadKeys } from './payload-codec';
 import { assertProductionSecrets, isProduction } from './production';
 
@@ -107,6 +108,17 @@ export interface Config {
     /** Units a transfer shipped that have not arrived this many hours later are written off (lost_in_transit). */
     deadlineHours: number;
   };
+  purchasing: PurchasingSettings;
+  replenishment: {
+    /** How often the replenishment Schedule plans every location, e.g. 1h. */
+    every: string;
+    /** Average daily demand and its variability come from the units shipped over this many days. */
+    demandWindowDays: number;
+    /** Service level of SKUs without their own, as a fraction (REPLENISHMENT_SERVICE_LEVEL_PERCENT / 100). */
+    serviceLevel: number;
+    /** Days of average demand ordered beyond the reorder point, for SKUs without their own. */
+    reviewDays: number;
+  };
   cycleCounts: {
     /** Days between counts of a SKU per ABC class (A monthly, B quarterly, C yearly by default). */
     intervalDays: { A: number; B: number; C: number };
@@ -120,6 +132,29 @@ export interface Config {
     windowDays: number;
     /** Fixed into each return when it is requested. */
     policy: ReturnPolicy;
+  };
+  outboundWebhooks: {
+    /** Endpoints may be http://localhost or http://127.0.0.1 (never in production); every other one must be https. */
+    allowLocalHttp: boolean;
+    /** How often the dispatch Schedule turns new events into deliveries, e.g. 10s. */
+    dispatchEvery: string;
+    /** Fixed into each delivery when its workflow starts. */
+    retry: WebhookRetrySettings;
+  };
+}
+
+export interface PurchasingSettings {
+  /** A PO line may be received up to this many percent past its ordered quantity; more is refused. */
+  receiptTolerancePercent: number;
+  /** A supplier webhook's timestamp may be this many seconds from now. */
+  supplierWebhookToleranceSeconds: number;
+}
+
+/** Also read on their own by code that drafts POs without the whole config (replenishment's activities). */
+export function purchasingSettingsFrom(env: NodeJS.ProcessEnv): PurchasingSettings {
+  return {
+    receiptTolerancePercent: percentFrom(env, 'PURCHASE_RECEIPT_TOLERANCE_PERCENT', 5),
+    supplierWebhookToleranceSeconds: positiveIntFrom(env, 'SUPPLIER_WEBHOOK_TOLERANCE_SECONDS', 300),
   };
 }
 
@@ -198,6 +233,13 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
     transfers: {
       deadlineHours: positiveIntFrom(env, 'TRANSFER_DEADLINE_HOURS', 7 * 24),
     },
+    purchasing: purchasingSettingsFrom(env),
+    replenishment: {
+      every: env.REPLENISHMENT_EVERY?.trim() || '1h',
+      demandWindowDays: positiveIntFrom(env, 'REPLENISHMENT_DEMAND_WINDOW_DAYS', 28),
+      serviceLevel: serviceLevelFrom(env, 'REPLENISHMENT_SERVICE_LEVEL_PERCENT', 95),
+      reviewDays: intFrom(env, 'REPLENISHMENT_REVIEW_DAYS', 7),
+    },
     cycleCounts: {
       intervalDays: {
         A: positiveIntFrom(env, 'CYCLE_COUNT_DAYS_A', 30),
@@ -217,6 +259,16 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
         restockingFeePercent: percentFrom(env, 'RETURN_RESTOCKING_FEE_PERCENT', 10),
       },
     },
+    outboundWebhooks: {
+      allowLocalHttp: !isProduction(env),
+      dispatchEvery: env.OUTBOUND_WEBHOOK_DISPATCH_EVERY?.trim() || '10s',
+      retry: {
+        maxAttempts: positiveIntFrom(env, 'OUTBOUND_WEBHOOK_MAX_ATTEMPTS', 8),
+        initialSeconds: positiveIntFrom(env, 'OUTBOUND_WEBHOOK_RETRY_INITIAL_SECONDS', 30),
+        maxSeconds: positiveIntFrom(env, 'OUTBOUND_WEBHOOK_RETRY_MAX_SECONDS', 3600),
+        timeoutMs: boundedIntFrom(env, 'OUTBOUND_WEBHOOK_TIMEOUT_MS', 10_000, 1, 60_000),
+      },
+    },
   };
 }
 
@@ -228,6 +280,14 @@ function returnReasonsFrom(env: NodeJS.ProcessEnv, name: string, fallback: Retur
   const unknown = reasons.filter((reason) => !(RETURN_REASONS as readonly string[]).includes(reason));
   if (unknown.length > 0) throw new Error(`${name} has unknown return reasons: ${unknown.join(', ')} (known: ${RETURN_REASONS.join(', ')})`);
   return reasons as ReturnReason[];
+}
+
+/** A service level in percent, strictly between 0 and 100 (97.5 allowed), as a fraction. */
+function serviceLevelFrom(env: NodeJS.ProcessEnv, name: string, fallbackPercent: number): number {
+  const raw = env[name]?.trim();
+  const percent = raw ? Number(raw) : fallbackPercent;
+  if (!(percent > 0 && percent < 100)) throw new Error(`${name} must be a percentage between 0 and 100 exclusive, got "${raw}"`);
+  return percent / 100;
 }
 
 function percentFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -272,6 +332,13 @@ function booleanFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   if (['true', '1', 'yes'].includes(raw)) return true;
   if (['false', '0', 'no'].includes(raw)) return false;
   throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** An integer from min to max: the delivery activity's timeout must stay above a POST's. */
+function boundedIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value < min || value > max) throw new Error(`${name} must be from ${min} to ${max}, got "${env[name]}"`);
+  return value;
 }
 
 function positiveIntFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -2,6 +2,7 @@ import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporal
 import type { Duration } from '@temporalio/common';
 import type { CycleCountPlanInput } from '../activities/counts';
 import type { Config } from './config';
+import { type ReplenishmentInput, replenishmentWorkflowId } from '../workflows/replenishment-definitions';
 
 /** The Schedule's id; one per task queue, so engines sharing a Temporal namespace each sweep their own rows. */
 export const sweepScheduleId = (taskQueue: string): string => `sweep:${taskQueue}`;
@@ -48,5 +49,34 @@ export async function startCycleCounting(client: Client, taskQueue: string, sett
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     await client.schedule.getHandle(cycleCountScheduleId(taskQueue)).update((previous) => ({ ...previous, spec, action }));
+  }
+}
+
+export const replenishmentScheduleId = (taskQueue: string): string => `replenishment:${taskQueue}`;
+
+/**
+ * The replenishment Schedule (REPLENISHMENT_EVERY), made like the cycle counts': every replica calls
+ * this at start, the first creates it, Temporal runs the planner once per period across all of them,
+ * and a replica started with another period updates the Schedule to it.
+ */
+/** What the replenishment Schedule starts: a run over every location. */
+export function replenishmentScheduleAction(taskQueue: string) {
+  const args: [ReplenishmentInput] = [{ cause: 'schedule' }];
+  return { type: 'startWorkflow' as const, workflowType: 'replenishmentWorkflow', taskQueue, args, workflowId: replenishmentWorkflowId(`schedule:${taskQueue}`) };
+}
+
+export async function startReplenishing(client: Client, taskQueue: string, settings: Pick<Config['replenishment'], 'every'>): Promise<void> {
+  const spec = { intervals: [{ every: settings.every as Duration }] };
+  const action = replenishmentScheduleAction(taskQueue);
+  try {
+    await client.schedule.create({
+      scheduleId: replenishmentScheduleId(taskQueue),
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h' },
+    });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(replenishmentScheduleId(taskQueue)).update((previous) => ({ ...previous, spec, action }));
   }
 }

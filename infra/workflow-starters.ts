@@ -9,12 +9,15 @@ import {
   CustomerIdKey,
   OrderIdKey,
   OrderStatusKey,
+  PurchaseOrderLateKey,
+  PurchaseOrderStatusKey,
   ReturnStatusKey,
   ShipmentStatusKey,
   SkusKey,
 } from '../workflows/search-attributes';
 import { type AdjustmentInput, adjustmentWorkflowId } from '../workflows/adjustment-definitions';
 import { type TransferInput, transferWorkflowId } from '../workflows/transfer-definitions';
+import { type PurchaseOrderInput, purchaseOrderWorkflowId } from '../workflows/purchase-order-definitions';
 
 /**
  * Starting a workflow for a row the API already committed. Safe to call any number of times:
@@ -187,4 +190,40 @@ export async function startTransferWorkflow(client: Client, taskQueue: string, d
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   await db('transfers').where({ id: transferId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
+}
+
+/** Like startOrderWorkflow, for a purchase order drafted by the API, replenishment or a JIT backorder. */
+export async function startPurchaseOrderWorkflow(client: Client, taskQueue: string, db: Knex, purchaseOrderId: string): Promise<void> {
+  const row = await db('purchase_orders').where({ id: purchaseOrderId }).first('status', 'submit_mode', 'receipt_tolerance_percent', 'late');
+  if (!row) throw new Error(`purchase order ${purchaseOrderId} not found`);
+  const lines = await db('purchase_order_lines').where({ purchase_order_id: purchaseOrderId }).orderBy('line_no');
+  const input: PurchaseOrderInput = {
+    purchaseOrderId,
+    submitMode: row.submit_mode,
+    tolerancePercent: row.receipt_tolerance_percent,
+    lines: lines.map((line) => ({
+      lineNo: line.line_no,
+      sku: line.sku,
+      supplierSku: line.supplier_sku,
+      quantity: line.quantity,
+      confirmedQuantity: line.confirmed_quantity,
+      received: line.received,
+    })),
+  };
+  try {
+    await client.workflow.start('purchaseOrderWorkflow', {
+      taskQueue,
+      workflowId: purchaseOrderWorkflowId(purchaseOrderId),
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: PurchaseOrderStatusKey, value: row.status },
+        { key: PurchaseOrderLateKey, value: row.late },
+        { key: SkusKey, value: input.lines.map((line) => line.sku) },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await db('purchase_orders').where({ id: purchaseOrderId }).whereNull('workflow_started_at').update({ workflow_started_at: db.fn.now() });
 }

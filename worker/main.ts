@@ -2,7 +2,8 @@ import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig } from '../infra/config';
 import { serveMetrics, workerMetrics } from '../infra/metrics';
-import { startCycleCounting, startSweeping } from '../infra/schedules';
+import { startCycleCounting, startReplenishing, startSweeping } from '../infra/schedules';
+import { startWebhookDispatching } from '../infra/webhook-schedule';
 import { dataConverterFor } from '../infra/payload-codec';
 import { startTracing, traceTemporalClient } from '../infra/telemetry';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal';
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
 
   await startSweeping(temporal, config.temporal.taskQueue);
   await startCycleCounting(temporal, config.temporal.taskQueue, config.cycleCounts);
+  await startReplenishing(temporal, config.temporal.taskQueue, config.replenishment);
+  await startWebhookDispatching(temporal, config.temporal.taskQueue, config.outboundWebhooks);
 
   if (metricsServer) console.log(`worker metrics on http://${hostPort(metricsHost, metricsServer.port)}/metrics`);
   if (temporalMetricsPort) console.log(`Temporal SDK metrics on http://${hostPort(metricsHost, temporalMetricsPort)}/metrics`);

@@ -1,8 +1,12 @@
 export { adjustmentWorkflow, countCorrectionWorkflow } from './adjustment';
 export { cycleCountWorkflow } from './cycle-count';
 export { orderWorkflow } from './order';
+export { purchaseOrderWorkflow } from './purchase-order';
+export { replenishmentWorkflow } from './replenishment';
 export { returnWorkflow } from './returns';
 export { shipmentWorkflow } from './shipment';
 export { sweepWorkflow } from './sweep';
 export { transferWorkflow } from './transfer';
 export { wakeBackordersWorkflow } from './wake-backorders';
+export { webhookDeliveryWorkflow } from './webhook-delivery';
+export { webhookDispatchWorkflow } from './webhook-dispatch';

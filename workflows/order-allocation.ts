@@ -11,6 +11,8 @@ import { shipmentWorkflow } from './shipment';
 
 /** Stock that arrived between a failed reservation and the BACKORDERED row woke no one: look again. */
 const RECHECK_AFTER_BACKORDER = 'recheck-after-backorder';
+/** Patch: the re-check leaves the stock to older waiting orders (through a wake-up, oldest first). */
+const RECHECK_YIELDS_TO_OLDER = 'recheck-yields-to-older';
 
 /** Reserve, authorize, start the first shipments. Returns a final status when the order ends here. */
 export async function openOrder(o: OrderRun): Promise<OrderStatus | undefined> {
@@ -71,7 +73,7 @@ export async function waitForStock(o: OrderRun): Promise<void> {
     const justBackordered = s.status !== 'BACKORDERED';
     await recordDerivedStatus(o);
     if (justBackordered && patched(RECHECK_AFTER_BACKORDER)) {
-      await reserveAndShip(o);
+      await reserveAndShip(o, { yieldToOlderWaiters: patched(RECHECK_YIELDS_TO_OLDER) });
       continue;
     }
     const untilDeadline = Date.parse(input.backorderDeadline) - Date.now();
@@ -98,12 +100,12 @@ export async function answerWakes(o: OrderRun): Promise<void> {
   o.s.wakesAnswered = answering;
 }
 
-async function reserveAndShip(o: OrderRun): Promise<void> {
-  const next = await reserve(o);
+async function reserveAndShip(o: OrderRun, options: { yieldToOlderWaiters?: boolean } = {}): Promise<void> {
+  const next = await reserve(o, options);
   await startShipments(o, next.allocations);
 }
 
-async function reserve(o: OrderRun) {
+async function reserve(o: OrderRun, { yieldToOlderWaiters = false } = {}) {
   const { input, s } = o;
   s.allocationNo += 1;
   const result = await db.reserveStock({
@@ -111,6 +113,7 @@ async function reserve(o: OrderRun) {
     allocationNo: s.allocationNo,
     lines: s.waitingForStock,
     allowPartial: input.backorderPolicy === 'partial',
+    ...(yieldToOlderWaiters ? { yieldToOlderWaiters } : {}),
   });
   s.waitingForStock = result.shortfall;
   return result;

@@ -20,6 +20,10 @@ export const OrderIdKey = defineSearchAttributeKey('OrderId', SearchAttributeTyp
  */
 export const AdjustmentStatusKey = defineSearchAttributeKey('AdjustmentStatus', SearchAttributeType.KEYWORD);
 
+/** Purchase orders: PurchaseOrderStatus="DRAFT" (awaiting approval), PurchaseOrderLate=true (past their due time). */
+export const PurchaseOrderStatusKey = defineSearchAttributeKey('PurchaseOrderStatus', SearchAttributeType.KEYWORD);
+export const PurchaseOrderLateKey = defineSearchAttributeKey('PurchaseOrderLate', SearchAttributeType.BOOL);
+
 export const ALL_SEARCH_ATTRIBUTES = [
   OrderStatusKey,
   CustomerIdKey,
@@ -31,4 +35,6 @@ export const ALL_SEARCH_ATTRIBUTES = [
   ReturnStatusKey,
   OrderIdKey,
   AdjustmentStatusKey,
+  PurchaseOrderStatusKey,
+  PurchaseOrderLateKey,
 ];

@@ -6,16 +6,18 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 export const transferWorkflowId = (transferId: string): string => `transfer:${transferId}`;
 
-export const TRANSFER_STATUSES = ['RESERVED', 'IN_TRANSIT', 'RECEIVED', 'CLOSED_SHORT'] as const;
+export const TRANSFER_STATUSES = ['RESERVED', 'IN_TRANSIT', 'RECEIVED', 'CLOSED_SHORT', 'CANCELLED'] as const;
 export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
 export const OPEN_TRANSFER_STATUSES: readonly TransferStatus[] = ['RESERVED', 'IN_TRANSIT'];
 
 /** Why a shortfall not received by the deadline was written off. */
 export const TRANSFER_WRITE_OFF_REASON = 'lost_in_transit';
 
-/** Refusal types the ship/receive updates answer with; the API turns them into 409s and 422s. */
+/** Refusal types the ship/receive/cancel updates answer with; the API turns them into 409s and 422s. */
 export const TransferRefusal = {
   notAwaitingShipment: 'transfer_not_awaiting_shipment',
+  /** Shipped (or being shipped) or closed: only a transfer still held at the source can be cancelled. */
+  notCancellable: 'transfer_not_cancellable',
   notInTransit: 'transfer_not_in_transit',
   skuNotOnTransfer: 'sku_not_on_transfer',
   duplicateLine: 'duplicate_line',
@@ -59,6 +61,11 @@ export interface ShipTransferRequest {
   by?: string;
 }
 
+export interface CancelTransferRequest {
+  by?: string;
+  reason?: string;
+}
+
 export interface ReceiveTransferRequest {
   lines: { sku: string; quantity: number }[];
   by?: string;
@@ -67,3 +74,4 @@ export interface ReceiveTransferRequest {
 export const transferStatusQuery = defineQuery<TransferView>('status');
 export const shipTransferUpdate = defineUpdate<TransferView, [ShipTransferRequest]>('ship');
 export const receiveTransferUpdate = defineUpdate<TransferView, [ReceiveTransferRequest]>('receive');
+export const cancelTransferUpdate = defineUpdate<TransferView, [CancelTransferRequest]>('cancel');

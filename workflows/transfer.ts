@@ -3,6 +3,8 @@ import type { Activities } from '../activities';
 import { databaseActivity } from './activity-options';
 import { ShipmentStatusKey } from './search-attributes';
 import {
+  type CancelTransferRequest,
+  cancelTransferUpdate,
   type ReceiveTransferRequest,
   type TransferInput,
   type TransferLineState,
@@ -16,7 +18,7 @@ import {
 } from './transfer-definitions';
 
 // Bounded: a database down for a day fails the workflow, which ops see and reset.
-const { shipTransfer, receiveTransfer, writeOffTransferShortfall, wakeForTransferReceipt } = proxyActivities<Activities>({
+const { shipTransfer, cancelTransfer, receiveTransfer, writeOffTransferShortfall, wakeForTransferReceipt, wakeForTransferRelease } = proxyActivities<Activities>({
   ...databaseActivity,
   scheduleToCloseTimeout: '24h',
 });
@@ -28,6 +30,8 @@ interface TransferState {
   /** The deadline passed and the write-off runs: no receipt is accepted any more. */
   closing: boolean;
   shipRequested: boolean;
+  /** Set by the cancel update, which only a RESERVED transfer not being shipped accepts. */
+  cancelRequest?: CancelTransferRequest;
   /** Receipts accepted by the update's validator, applied in order by the main flow. */
   receipts: ReceiveTransferRequest['lines'][];
   /** Receipts applied so far: a receive update answers once its own has been. */
@@ -38,7 +42,8 @@ interface TransferState {
  * `transfer:<id>`: the API created it RESERVED (units held at the source). A `manual` source waits for
  * the warehouse's `ship` update, an `auto` one ships at once; then receipts (the `receive` update, in
  * part or in full) go into the destination's stock and wake its backorders, until everything arrived
- * (RECEIVED) or the deadline passed and the shortfall is written off (CLOSED_SHORT). Ops filter with
+ * (RECEIVED) or the deadline passed and the shortfall is written off (CLOSED_SHORT). Until shipped, the
+ * `cancel` update releases the hold and closes it CANCELLED (waking orders waiting at the source). Ops filter with
  * WorkflowType="transferWorkflow" AND ShipmentStatus="RESERVED" (or "IN_TRANSIT").
  */
 export async function transferWorkflow(input: TransferInput): Promise<TransferStatus> {
@@ -55,6 +60,15 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferSt
     { validator: (_request) => refuseUnlessAwaitingShipment(input, s) },
   );
   setHandler(
+    cancelTransferUpdate,
+    async (request) => {
+      s.cancelRequest = request;
+      await condition(() => s.status !== 'RESERVED');
+      return view();
+    },
+    { validator: (_request) => refuseUnlessCancellable(input, s) },
+  );
+  setHandler(
     receiveTransferUpdate,
     async (request) => {
       s.receipts.push(request.lines);
@@ -65,8 +79,13 @@ export async function transferWorkflow(input: TransferInput): Promise<TransferSt
     { validator: (request) => refuseUnlessReceivable(input, s, request) },
   );
 
-  if (!input.autoShip) await condition(() => s.shipRequested);
-  record(s, await shipTransfer({ transferId: input.transferId }));
+  if (!input.autoShip) await condition(() => s.shipRequested || s.cancelRequest !== undefined);
+  if (s.cancelRequest) {
+    record(s, await cancelTransfer({ transferId: input.transferId, ...s.cancelRequest }));
+    await wakeForTransferRelease({ transferId: input.transferId, skus: s.lines.map((line) => line.sku) });
+  } else {
+    record(s, await shipTransfer({ transferId: input.transferId }));
+  }
 
   while (s.status === 'IN_TRANSIT') {
     const remaining = Math.max(0, new Date(s.deadline!).getTime() - Date.now());
@@ -101,8 +120,17 @@ function refusal(type: string, message: string): ApplicationFailure {
 }
 
 function refuseUnlessAwaitingShipment(input: TransferInput, s: TransferState): void {
-  if (s.status !== 'RESERVED' || s.shipRequested) {
-    throw refusal(TransferRefusal.notAwaitingShipment, `transfer ${input.transferId} is ${s.shipRequested ? 'being shipped' : s.status}, not RESERVED`);
+  if (s.status !== 'RESERVED' || s.shipRequested || s.cancelRequest) {
+    const state = s.shipRequested ? 'being shipped' : s.cancelRequest ? 'being cancelled' : s.status;
+    throw refusal(TransferRefusal.notAwaitingShipment, `transfer ${input.transferId} is ${state}, not RESERVED`);
+  }
+}
+
+/** An `auto` source ships as soon as the workflow starts: there is no moment to cancel it in. */
+function refuseUnlessCancellable(input: TransferInput, s: TransferState): void {
+  if (input.autoShip || s.status !== 'RESERVED' || s.shipRequested || s.cancelRequest) {
+    const state = input.autoShip || s.shipRequested ? 'shipped or being shipped' : s.cancelRequest ? 'being cancelled' : s.status;
+    throw refusal(TransferRefusal.notCancellable, `transfer ${input.transferId} is ${state}; only a transfer still held at the source can be cancelled`);
   }
 }
 

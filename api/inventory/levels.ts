@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { kitAvailability, kitSkusAmong } from '../../db/kits';
+import { incomingQuery } from '../purchasing/incoming';
 import { decodeCursor, encodeCursor, isKeyText } from '../cursor';
 import type { InventoryLevel, LevelTotal } from '../schemas';
 
@@ -45,17 +46,17 @@ function levelsQuery(db: Knex, filter: LevelFilter) {
     .leftJoin('bin_assignments as b', function joinBin() {
       this.on('b.sku', 'l.sku').andOn('b.location_id', 'l.location_id');
     })
+    .leftJoin(incomingQuery(db).as('inc'), function joinIncoming() {
+      this.on('inc.sku', 'l.sku').andOn('inc.location_id', 'l.location_id');
+    })
     .orderBy(['l.sku', 'l.location_id'])
-    .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'l.in_transit', 'b.bin_code', 'loc.kind', 'loc.active');
+    .select('l.sku', 'l.location_id', 'l.on_hand', 'l.reserved', 'l.in_transit', 'b.bin_code', 'loc.kind', 'loc.active', 'inc.incoming');
   if (filter.sku) query.where('l.sku', filter.sku);
   if (filter.skus) query.whereIn('l.sku', filter.skus);
   if (filter.locationId) query.where('l.location_id', filter.locationId);
   if (filter.locationIds) query.whereIn('l.location_id', filter.locationIds);
   return query;
 }
-
-/** Units on open purchase orders: there are no purchase orders yet. */
-const NOTHING_ON_ORDER = 0;
 
 /** What counts as available: stock at active locations other than quarantine. */
 const AVAILABLE_SQL = "COALESCE(SUM(l.on_hand - l.reserved) FILTER (WHERE loc.active AND loc.kind <> 'quarantine'), 0)::bigint";
@@ -70,7 +71,11 @@ export async function listLevelTotals(
 ): Promise<{ data: LevelTotal[]; total: Omit<LevelTotal, 'sku'>; nextCursor: string | null }> {
   const limit = filter.limit ?? 50;
   const matching = () => {
-    const query = db('inventory_levels as l').join('locations as loc', 'loc.id', 'l.location_id');
+    const query = db('inventory_levels as l')
+      .join('locations as loc', 'loc.id', 'l.location_id')
+      .leftJoin(incomingQuery(db).as('inc'), function joinIncoming() {
+        this.on('inc.sku', 'l.sku').andOn('inc.location_id', 'l.location_id');
+      });
     if (filter.sku) query.where('l.sku', filter.sku);
     if (filter.locationIds) query.whereIn('l.location_id', filter.locationIds);
     return query;
@@ -80,6 +85,7 @@ export async function listLevelTotals(
     db.raw('SUM(l.reserved)::bigint AS reserved'),
     db.raw(`${AVAILABLE_SQL} AS available`),
     db.raw('SUM(l.in_transit)::bigint AS in_transit'),
+    db.raw('COALESCE(SUM(inc.incoming), 0)::bigint AS incoming'),
   ];
   const page = matching().groupBy('l.sku').orderBy('l.sku').limit(limit + 1).select('l.sku', ...sums);
   if (filter.cursor) page.where('l.sku', '>', decodeCursor<[string]>(filter.cursor, [isKeyText])[0]);
@@ -99,7 +105,7 @@ function totalsFromRow(row: any): Omit<LevelTotal, 'sku'> {
     reserved: Number(row.reserved ?? 0),
     available: Number(row.available ?? 0),
     inTransit: Number(row.in_transit ?? 0),
-    incoming: NOTHING_ON_ORDER,
+    incoming: Number(row.incoming ?? 0),
   };
 }
 
@@ -143,7 +149,8 @@ function toLevel(row: any): InventoryLevel {
     // Quarantine holds damaged returns and a deactivated location is closed: on hand, never allocated.
     available: row.kind === 'quarantine' || !row.active ? 0 : row.on_hand - row.reserved,
     inTransit: row.in_transit,
-    incoming: NOTHING_ON_ORDER,
+    // Units on submitted purchase orders not yet received (api/purchasing/incoming.ts).
+    incoming: Number(row.incoming ?? 0),
     bin: row.bin_code,
   };
 }

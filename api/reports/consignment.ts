@@ -39,7 +39,7 @@ function owedPage(db: Knex, period: ConsignmentPeriod, after: OwedRow | undefine
       'c.owner_id AS ownerId',
       'l.sku AS sku',
       db.raw('sum(c.quantity)::int AS units'),
-      db.raw('sum(c.quantity * c.unit_cost_cents)::bigint AS "owedCents"'),
+      db.raw('sum(c.quantity::bigint * c.unit_cost_cents) AS "owedCents"'),
     );
   if (period.from) query.where('c.consumed_at', '>=', period.from);
   if (period.ownerId) query.where('c.owner_id', period.ownerId);

@@ -26,6 +26,17 @@ export const Valuation = Type.Object({
   asOf: Type.String(),
   lines: Type.Array(Type.Object({ sku: Type.String(), locationId: Type.String(), ...ValuationFigures })),
   total: Type.Object(ValuationFigures),
+  inTransit: Type.Object(
+    {
+      lines: Type.Array(Type.Object({ sku: Type.String(), ...ValuationFigures })),
+      total: Type.Object(ValuationFigures),
+    },
+    {
+      description:
+        'Units shipped by transfers and not yet received or written off, at the FIFO cost they left the source with; ' +
+        'not in lines or total (they are in no location). locationId filters by destination.',
+    },
+  ),
 });
 
 export const ConsignmentQuery = Type.Object(

@@ -15,7 +15,8 @@ import { ApiError } from '../api-error';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
 import { idempotently, REPLAYED_HEADER, scopeOfRequest, storeAnswer, storedAnswer, updateIdFor } from '../idempotency';
 import { iso } from '../iso-date-time';
-import { errorResponses, IdempotencyHeaders, MAX_INT, Nullable, OneOf, Text } from '../schemas';
+import { pageByCreation } from '../cursor';
+import { CursorParam, errorResponses, IdempotencyHeaders, Limit, MAX_INT, Nullable, OneOf, Page, Text } from '../schemas';
 import { callWorkflow } from '../temporal-errors';
 
 const CreateAdjustmentBody = Type.Object(
@@ -58,13 +59,26 @@ const Adjustment = Type.Object({
   appliedAt: Nullable(Type.String()),
 });
 const AdjustmentParams = Type.Object({ id: Text(40) });
+const AdjustmentsQuery = Type.Object(
+  {
+    status: Type.Optional(OneOf(ADJUSTMENT_STATUSES)),
+    kind: Type.Optional(OneOf(['adjustment', 'count_correction'] as const)),
+    locationId: Type.Optional(Text(32, { description: 'Adjustments with a line at this location' })),
+    limit: Limit,
+    cursor: CursorParam,
+  },
+  { additionalProperties: false },
+);
 const DecisionBody = Type.Object({ note: Type.Optional(Text(1000)) }, { additionalProperties: false });
 
 /** The adjustment as the API shows it, or undefined. */
 export async function loadAdjustment(db: Knex, id: string): Promise<Static<typeof Adjustment> | undefined> {
   const row = await db('adjustments').where({ id }).first();
   if (!row) return undefined;
-  const lines = await db('adjustment_lines').where({ adjustment_id: id }).orderBy('line_no');
+  return asAdjustment(row, await db('adjustment_lines').where({ adjustment_id: id }));
+}
+
+function asAdjustment(row: any, lines: any[]): Static<typeof Adjustment> {
   return {
     id: row.id,
     kind: row.kind,
@@ -78,7 +92,7 @@ export async function loadAdjustment(db: Knex, id: string): Promise<Static<typeo
     refusal: row.refusal,
     decidedBy: row.decided_by,
     countTaskId: row.count_task_id,
-    lines: lines.map((line) => ({ lineNo: line.line_no, sku: line.sku, locationId: line.location_id, quantity: line.quantity, valueCents: line.value_cents })),
+    lines: [...lines].sort((a, b) => a.line_no - b.line_no).map((line) => ({ lineNo: line.line_no, sku: line.sku, locationId: line.location_id, quantity: line.quantity, valueCents: line.value_cents })),
     createdAt: iso(row.created_at),
     appliedAt: row.applied_at ? iso(row.applied_at) : null,
   };
@@ -101,7 +115,7 @@ export const adjustmentRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
         summary: 'Adjust stock with a reason code; over the approval threshold it waits for ops',
         description:
           'Each line is a SKU, a location and signed units. Refusals (nothing written): unknown_reason_code, quantity_sign_mismatch, ' +
-          'duplicate_line, unknown_sku, location_not_found, sku_not_at_location, below_zero, below_reserved (units reserved for ' +
+          'duplicate_line, unknown_sku, kit_not_stockable (adjust its components), location_not_found, sku_not_at_location, below_zero, below_reserved (units reserved for ' +
           'orders cannot be adjusted away: release or ship them first).',
         headers: IdempotencyHeaders,
         body: CreateAdjustmentBody,
@@ -117,6 +131,36 @@ export const adjustmentRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
       await startAfterCommit(request.log, () => startWorkflow(id!));
       if (earlier) reply.header(REPLAYED_HEADER, 'true');
       return reply.status(201).send((await loadAdjustment(db, id))!);
+    },
+  );
+
+  app.get(
+    '/v1/inventory/adjustments',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "Adjustments and count corrections, newest first, by status, kind and location; a warehouse key sees those wholly at its locations",
+        querystring: AdjustmentsQuery,
+        response: { 200: Page(Adjustment), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { status, kind, locationId, limit, cursor } = request.query;
+      if (locationId) mustSeeLocation(request, locationId);
+      const held = request.caller?.locationIds;
+      const lineAt = (narrow: (query: Knex.QueryBuilder) => void) => (query: Knex.QueryBuilder) => {
+        query.select(db.raw('1')).from('adjustment_lines as l').whereRaw('l.adjustment_id = adjustments.id');
+        narrow(query);
+      };
+      const { rows, nextCursor } = await pageByCreation(db, 'adjustments', { limit, cursor }, (query) => {
+        if (status) query.where({ status });
+        if (kind) query.where({ kind });
+        if (locationId) query.whereExists(lineAt((q) => q.where('l.location_id', locationId)));
+        // As GET /:id: an adjustment with a line elsewhere does not exist for the key.
+        if (held) query.whereNotExists(lineAt((q) => q.whereNotIn('l.location_id', held)));
+      });
+      const lines = await db('adjustment_lines').whereIn('adjustment_id', rows.map((row) => row.id));
+      return { data: rows.map((row) => asAdjustment(row, lines.filter((line) => line.adjustment_id === row.id))), nextCursor };
     },
   );
 

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { kitNotStockable } from '../../activities/adjustments';
 import { answerCountTask, countTaskId } from '../../activities/counts';
+import { kitSkusAmong } from '../../db/kits';
 import { ABC_CLASSES } from '../../domain/abc';
 import { startAdjustmentWorkflow } from '../../infra/workflow-starters';
 import { ADJUSTMENT_STATUSES } from '../../workflows/adjustment-definitions';
@@ -99,7 +101,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     {
       schema: {
         tags: ['counts'],
-        summary: "Open count tasks at the key's locations, by location, bin and SKU; blind: no expected quantity",
+        summary: "Open count tasks at the key's locations, by location, then the bins' walking order (sequence, then code), then SKU; blind: no expected quantity",
         querystring: CountTasksQuery,
         response: { 200: Page(BlindCountTask), ...errorResponses },
       },
@@ -108,18 +110,33 @@ export const countRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       const { locationId, cursor } = request.query;
       const limit = request.query.limit ?? 50;
       if (locationId) mustSeeLocation(request, locationId);
-      // Tasks without a bin come first in their location ('' stands for no bin in the order and the cursor).
-      const query = tasks().where('c.status', 'OPEN').orderByRaw("c.location_id, COALESCE(c.bin_code, ''), c.sku").limit(limit + 1);
+      // The counter walks the bins as pickers do. Tasks without a bin (or at a bin since removed) come
+      // first in their location: -1 and '' stand for them in the order and the cursor.
+      const walk = "c.location_id, COALESCE(bin.sequence, -1), COALESCE(c.bin_code, ''), c.sku";
+      const query = tasks()
+        .leftJoin('bins as bin', function joinBin() {
+          this.on('bin.location_id', 'c.location_id').andOn('bin.code', 'c.bin_code');
+        })
+        .select(db.raw('COALESCE(bin.sequence, -1) AS walk_sequence'))
+        .where('c.status', 'OPEN')
+        .orderByRaw(walk)
+        .limit(limit + 1);
       if (locationId) query.where('c.location_id', locationId);
       if (request.caller?.locationIds) query.whereIn('c.location_id', request.caller.locationIds);
       if (cursor) {
-        const [location, bin, sku] = decodeCursor<[string, string, string]>(cursor, [isKeyText, (part): part is string => typeof part === 'string', isKeyText]);
-        query.whereRaw("(c.location_id, COALESCE(c.bin_code, ''), c.sku) > (?, ?, ?)", [location, bin, sku]);
+        const [location, sequence, bin, sku] = decodeCursor<[string, number, string, string]>(cursor, [
+          isKeyText,
+          (part): part is number => typeof part === 'number' && Number.isSafeInteger(part),
+          (part): part is string => typeof part === 'string',
+          isKeyText,
+        ]);
+        query.whereRaw(`(${walk}) > (?, ?, ?, ?)`, [location, sequence, bin, sku]);
       }
-      const rows: TaskRow[] = await query;
+      const rows: (TaskRow & { walk_sequence: number })[] = await query;
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
-      return { data: page.map(blind), nextCursor: rows.length > limit ? encodeCursor([last.location_id, last.bin_code ?? '', last.sku]) : null };
+      const next = rows.length > limit ? encodeCursor([last.location_id, last.walk_sequence, last.bin_code ?? '', last.sku]) : null;
+      return { data: page.map(blind), nextCursor: next };
     },
   );
 
@@ -129,7 +146,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       schema: {
         tags: ['counts'],
         summary: 'Ask for a count of one SKU at a location (and bin) now, outside the schedule',
-        description: 'Refusals: sku_not_at_location (never stocked there), unknown_bin (no such bin at that location), count_task_open (one is open already).',
+        description: 'Refusals: kit_not_stockable (count its components), sku_not_at_location (never stocked there), unknown_bin (no such bin at that location), count_task_open (one is open already).',
         headers: IdempotencyHeaders,
         body: CreateCountTaskBody,
         response: { 201: BlindCountTask, ...errorResponses },
@@ -140,6 +157,8 @@ export const countRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
         const { locationId, sku, bin } = request.body;
         mustSeeLocation(request, locationId);
         if (!(await db('locations').where({ id: locationId }).first('id'))) throw new ApiError(404, 'location_not_found', `location ${locationId} not found`);
+        const kits = await kitSkusAmong(db, [sku]);
+        if (kits.length > 0) throw kitNotStockable(kits);
         if (!(await db('inventory_levels').where({ sku, location_id: locationId }).first('sku'))) {
           throw new ApiError(422, 'sku_not_at_location', `${sku} is not stocked at ${locationId}`);
         }

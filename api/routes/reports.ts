@@ -6,7 +6,7 @@ import type { RouteDeps } from '../deps';
 import { owedRows, type OwedRow } from '../reports/consignment';
 import { csvStream } from '../reports/csv';
 import { ConsignmentQuery, ConsignmentReport, Valuation, ValuationQuery } from '../reports/schemas';
-import { valuationLines } from '../reports/valuation';
+import { type InTransitLine, inTransitLines, valuationLines } from '../reports/valuation';
 import { iso } from '../iso-date-time';
 import { errorResponses } from '../schemas';
 
@@ -15,6 +15,12 @@ const wantsCsv = (request: FastifyRequest) => /\btext\/csv\b/i.test(request.head
 function sendCsv(reply: FastifyReply, name: string, body: NodeJS.ReadableStream) {
   return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(body);
 }
+
+const inTransitTotal = (lines: InTransitLine[]) =>
+  lines.reduce(
+    (total, line) => ({ units: total.units + line.units, valueCents: total.valueCents + line.valueCents, consignedUnits: total.consignedUnits + line.consignedUnits }),
+    { units: 0, valueCents: 0, consignedUnits: 0 },
+  );
 
 /** Ops reports on stock value (FIFO) and consignment, as JSON or, with `Accept: text/csv`, a streamed CSV. */
 export const reportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db }) => {
@@ -25,7 +31,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         tags: ['reports'],
         summary:
           'Stock value per sku and location and in total, now or as of a past moment: our own units at their FIFO layer cost, ' +
-          'consigned units at zero. JSON, or CSV with Accept: text/csv',
+          'consigned units at zero; JSON adds the units in transit between locations at the cost they left with. ' +
+          'JSON, or CSV (stock at locations) with Accept: text/csv',
         querystring: ValuationQuery,
         response: { 200: Valuation, ...errorResponses },
       },
@@ -52,7 +59,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       }
       const all: ValuationLine[] = [];
       for await (const line of lines) all.push(line);
-      return { asOf: iso(asOf), lines: all, total: valuationTotal(all) };
+      const inTransit = await inTransitLines(db, { ...request.query, asOf });
+      return { asOf: iso(asOf), lines: all, total: valuationTotal(all), inTransit: { lines: inTransit, total: inTransitTotal(inTransit) } };
     },
   );
 

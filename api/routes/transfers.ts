@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { checkTransferRequest, createTransfer, lineStates, type TransferRequest } from '../../activities/transfers';
 import { startTransferWorkflow } from '../../infra/workflow-starters';
 import {
+  cancelTransferUpdate,
   receiveTransferUpdate,
   shipTransferUpdate,
   TRANSFER_STATUSES,
@@ -16,7 +17,8 @@ import { ApiError } from '../api-error';
 import { type RouteDeps, startAfterCommit, within } from '../deps';
 import { idempotently, REPLAYED_HEADER, scopeOfRequest, storeAnswer, storedAnswer, updateIdFor } from '../idempotency';
 import { iso } from '../iso-date-time';
-import { errorResponses, IdempotencyHeaders, MAX_INT, Nullable, OneOf, Text } from '../schemas';
+import { pageByCreation } from '../cursor';
+import { CursorParam, errorResponses, IdempotencyHeaders, Limit, MAX_INT, Nullable, OneOf, Page, Text } from '../schemas';
 import { callWorkflow } from '../temporal-errors';
 
 const TransferLines = Type.Array(
@@ -31,6 +33,16 @@ const CreateTransferBody = Type.Object(
 
 const ReceiveTransferBody = Type.Object({ lines: TransferLines }, { additionalProperties: false });
 const ShipTransferBody = Type.Object({}, { additionalProperties: false });
+const CancelTransferBody = Type.Object({ reason: Type.Optional(Text(500)) }, { additionalProperties: false });
+const TransfersQuery = Type.Object(
+  {
+    status: Type.Optional(OneOf(TRANSFER_STATUSES)),
+    locationId: Type.Optional(Text(32, { description: 'Transfers from or to this location' })),
+    limit: Limit,
+    cursor: CursorParam,
+  },
+  { additionalProperties: false },
+);
 
 const Transfer = Type.Object({
   id: Type.String(),
@@ -39,6 +51,7 @@ const Transfer = Type.Object({
   status: OneOf(TRANSFER_STATUSES),
   deadline: Nullable(Type.String({ description: 'Set when shipped: what has not arrived by then is written off' })),
   writeOffReason: Nullable(Type.String({ description: 'lost_in_transit once a shortfall was written off' })),
+  cancelReason: Nullable(Type.String({ description: 'Why it was cancelled, when CANCELLED' })),
   lines: Type.Array(
     Type.Object({
       lineNo: Type.Integer(),
@@ -61,7 +74,10 @@ const TransferParams = Type.Object({ id: Text(40) });
 export async function loadTransfer(db: Knex, id: string): Promise<Transfer | undefined> {
   const row = await db('transfers').where({ id }).first();
   if (!row) return undefined;
-  const lines = await db('transfer_lines').where({ transfer_id: id }).orderBy('line_no');
+  return asTransfer(row, await db('transfer_lines').where({ transfer_id: id }));
+}
+
+function asTransfer(row: any, lines: any[]): Transfer {
   return {
     id: row.id,
     fromLocationId: row.from_location_id,
@@ -69,6 +85,7 @@ export async function loadTransfer(db: Knex, id: string): Promise<Transfer | und
     status: row.status,
     deadline: row.deadline ? iso(row.deadline) : null,
     writeOffReason: row.write_off_reason,
+    cancelReason: row.cancel_reason,
     lines: lineStates(lines).map((line) => ({ ...line, inTransit: line.shipped - line.received - line.writtenOff })),
     createdAt: iso(row.created_at),
     shippedAt: row.shipped_at ? iso(row.shipped_at) : null,
@@ -114,6 +131,30 @@ export const transferRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   );
 
   app.get(
+    '/v1/inventory/transfers',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: "Transfers, newest first, by status and location (from or to); a warehouse key sees those from or to its locations",
+        querystring: TransfersQuery,
+        response: { 200: Page(Transfer), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { status, locationId, limit, cursor } = request.query;
+      if (locationId) mustSeeLocation(request, locationId);
+      const held = request.caller?.locationIds;
+      const { rows, nextCursor } = await pageByCreation(db, 'transfers', { limit, cursor }, (query) => {
+        if (status) query.where({ status });
+        if (locationId) query.where((q) => q.where({ from_location_id: locationId }).orWhere({ to_location_id: locationId }));
+        if (held) query.where((q) => q.whereIn('from_location_id', held).orWhereIn('to_location_id', held));
+      });
+      const lines = await db('transfer_lines').whereIn('transfer_id', rows.map((row) => row.id));
+      return { data: rows.map((row) => asTransfer(row, lines.filter((line) => line.transfer_id === row.id))), nextCursor };
+    },
+  );
+
+  app.get(
     '/v1/inventory/transfers/:id',
     {
       schema: {
@@ -144,6 +185,34 @@ export const transferRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         const found = await mustFindTransfer(request, request.params.id, 'source');
         await updateTransfer(found.id, TransferRefusal.notAwaitingShipment, (handle) =>
           handle.executeUpdate(shipTransferUpdate, { args: [{ by: request.caller?.keyId }], updateId: updateIdFor('transfer-ship', request) }),
+        );
+        return (await loadTransfer(db, found.id))!;
+      }),
+  );
+
+  app.post(
+    '/v1/inventory/transfers/:id/cancel',
+    {
+      schema: {
+        tags: ['inventory'],
+        summary: 'Cancel a transfer not shipped yet: its hold at the source is released and it closes CANCELLED',
+        description:
+          'For ops or a warehouse key holding the source. Refusals: transfer_not_cancellable (409, shipped, being shipped, ' +
+          'from an auto source that ships at once, or closed).',
+        headers: IdempotencyHeaders,
+        params: TransferParams,
+        body: CancelTransferBody,
+        response: { 200: Transfer, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      idempotently(db, request, reply, retentionHours, async () => {
+        const found = await mustFindTransfer(request, request.params.id, 'source');
+        await updateTransfer(found.id, TransferRefusal.notCancellable, (handle) =>
+          handle.executeUpdate(cancelTransferUpdate, {
+            args: [{ by: request.caller?.keyId, reason: request.body.reason }],
+            updateId: updateIdFor('transfer-cancel', request),
+          }),
         );
         return (await loadTransfer(db, found.id))!;
       }),

@@ -1,3 +1,4 @@
+import { assemblePdf, pdfString } from '../../infra/pdf';
 import type { Address } from '../../domain/types';
 import type { StoredPiece } from './labels';
 
@@ -26,7 +27,7 @@ const MARGIN = 18;
  * by hand: a label needs only positioned text and rules, not a PDF library.
  */
 export function renderLabelPdf(label: LabelDocument): Buffer {
-  return assemblePdf(label.pieces.map((piece) => renderPage(label, piece).toString()));
+  return assemblePdf(label.pieces.map((piece) => renderPage(label, piece).toString()), PAGE);
 }
 
 function renderPage(label: LabelDocument, piece: StoredPiece): PageContent {
@@ -106,38 +107,4 @@ class PageContent {
   toString(): string {
     return this.operators.join('\n');
   }
-}
-
-/** PDF strings are Latin-1 with \, ( and ) escaped; anything else becomes '?'. */
-function pdfString(value: string): string {
-  return value.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').replace(/[\\()]/g, (char) => `\\${char}`);
-}
-
-/** Objects 1-4 are the catalog, the page tree and the two fonts; then each page and its content stream. */
-function assemblePdf(contents: string[]): Buffer {
-  const pageObject = (index: number) => 5 + 2 * index;
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    `<< /Type /Pages /Kids [${contents.map((_, index) => `${pageObject(index)} 0 R`).join(' ')}] /Count ${contents.length} >>`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>',
-    ...contents.flatMap((content, index) => [
-      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] ` +
-        `/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${pageObject(index) + 1} 0 R >>`,
-      `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
-    ]),
-  ];
-
-  let pdf = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((body, index) => {
-    offsets.push(Buffer.byteLength(pdf, 'latin1'));
-    pdf += `${index + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xrefOffset = Buffer.byteLength(pdf, 'latin1');
-  // Every cross-reference entry is exactly 20 bytes: 10-digit offset, 5-digit generation, type, CR LF.
-  const entries = offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n\r\n`).join('');
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f\r\n${entries}`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefOffset}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
 }

@@ -12,6 +12,11 @@ import * as kits from './011_kits';
 import * as adjustmentsCounts from './013_adjustments_counts';
 import * as costLayers from './012_cost_layers';
 import * as transfers from './014_transfers';
+import * as purchasing from './015_purchasing';
+import * as replenishment from './016_replenishment';
+import * as transferCancel from './019_transfer_cancel';
+import * as outboundWebhooks from './018_outbound_webhooks';
+import * as supplierWebhookEvents from './020_supplier_webhook_events';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -33,6 +38,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '013_adjustments_counts': adjustmentsCounts,
   '012_cost_layers': costLayers,
   '014_transfers': transfers,
+  '015_purchasing': purchasing,
+  '016_replenishment': replenishment,
+  '019_transfer_cancel': transferCancel,
+  '018_outbound_webhooks': outboundWebhooks,
+  '020_supplier_webhook_events': supplierWebhookEvents,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

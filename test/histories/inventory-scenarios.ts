@@ -1,12 +1,14 @@
 /**
  * The inventory scenarios of `npm run record-histories`: adjustments and count corrections driven
  * through the HTTP API (saved as `<scenario>.adjustment.json` / `.count-correction.json`), and one
- * run of the cycle-count planner (`.cycle-count.json`). Products cost 100 cents a unit and the
+ * run of the cycle-count planner (`.cycle-count.json`), and transfers between the two warehouses
+ * (`.transfer.json`). Products cost 100 cents a unit and the
  * approval threshold is lowered to 500 cents, so more than 5 units wait for ops.
  */
 import type { Product } from '../../dev/harness/catalog';
 import type { AdjustmentStatus } from '../../workflows/adjustment-definitions';
 import { adjustmentWorkflowId } from '../../workflows/adjustment-definitions';
+import { type TransferStatus, transferWorkflowId } from '../../workflows/transfer-definitions';
 import { eventually } from '../helpers/eventually';
 import type { Recorder } from './return-scenarios';
 
@@ -90,6 +92,51 @@ export class InventoryScenarios {
     });
     if (result.tasksCreated < 1) throw new Error(`${scenario}: the planner opened no count task`);
     await this.recorder.write(`${scenario}.cycle-count`, workflowId);
+  }
+
+  /** Held at the manual warehouse, shipped by its `ship` update, and received in full at the other. */
+  async transferReceived(scenario: string): Promise<void> {
+    const a = await this.stocked('TRF-ALL-A', MANUAL, 6);
+    const id = await this.transfer(a, 4);
+    await this.call('warehouse', 'POST', `/v1/inventory/transfers/${id}/ship`, {}, 200);
+    await this.call('warehouse', 'POST', `/v1/inventory/transfers/${id}/receive`, { lines: [{ sku: a.sku, quantity: 4 }] }, 200);
+    await this.saveTransfer(`${scenario}.transfer`, id, 'RECEIVED');
+  }
+
+  /** Shipped with a 3-second deadline, received in part; the deadline passes and the rest is written off. */
+  async transferClosedShort(scenario: string): Promise<void> {
+    const a = await this.stocked('TRF-SHORT-A', MANUAL, 6);
+    const { transfers } = this.recorder.engine.config;
+    const deadlineHours = transfers.deadlineHours;
+    transfers.deadlineHours = 3 / 3600;
+    let id: string;
+    try {
+      id = await this.transfer(a, 5);
+    } finally {
+      transfers.deadlineHours = deadlineHours;
+    }
+    await this.call('warehouse', 'POST', `/v1/inventory/transfers/${id}/ship`, {}, 200);
+    await this.call('warehouse', 'POST', `/v1/inventory/transfers/${id}/receive`, { lines: [{ sku: a.sku, quantity: 2 }] }, 200);
+    await this.saveTransfer(`${scenario}.transfer`, id, 'CLOSED_SHORT');
+  }
+
+  /** Cancelled before it shipped: the hold at the source is released. */
+  async transferCancelled(scenario: string): Promise<void> {
+    const a = await this.stocked('TRF-CANCEL-A', MANUAL, 6);
+    const id = await this.transfer(a, 3);
+    await this.call('ops', 'POST', `/v1/inventory/transfers/${id}/cancel`, { reason: 'recorded: needed here after all' }, 200);
+    await this.saveTransfer(`${scenario}.transfer`, id, 'CANCELLED');
+  }
+
+  private async transfer(product: Product, quantity: number): Promise<string> {
+    const body = { fromLocationId: MANUAL, toLocationId: AUTO, lines: [{ sku: product.sku, quantity }] };
+    return (await this.call('warehouse', 'POST', '/v1/inventory/transfers', body, 201)).id;
+  }
+
+  private async saveTransfer(name: string, transferId: string, result: TransferStatus): Promise<void> {
+    const ended = await this.recorder.engine.temporal.workflow.getHandle(transferWorkflowId(transferId)).result();
+    if (ended !== result) throw new Error(`${name}: transferWorkflow ended ${ended}, expected ${result}`);
+    await this.recorder.write(name, transferWorkflowId(transferId));
   }
 
   private async stocked(name: string, locationId: string, units: number): Promise<Product> {

@@ -1,6 +1,6 @@
 /**
  * `npm run record-histories`: runs the order, return and inventory scenarios end to end and saves
- * the Order, Shipment, receipt, Return, adjustment and cycle-count workflow histories under
+ * the Order, Shipment, receipt, Return, adjustment, cycle-count and transfer workflow histories under
  * test/histories/. CI replays them against the current workflow code (test/workflows/replay.test.ts),
  * so a change that would break running workflows fails there. Only scenarios without a recorded
  * file run: histories of older code are what guard its patched() branches, so they are kept
@@ -20,10 +20,15 @@ import { address, orderRequest, Product, seedProduct, seedWarehouse } from '../.
 import { Engine } from '../../dev/harness/engine';
 import { eventually } from '../helpers/eventually';
 import { InventoryScenarios } from './inventory-scenarios';
+import { PurchasingScenarios } from './purchasing-scenarios';
+import { ReplenishmentScenarios } from './replenishment-scenarios';
 import { type Recorder, ReturnScenarios } from './return-scenarios';
+import { WebhookScenarios } from './webhook-scenarios';
 
 const generation = process.argv.includes('--generation') ? process.argv[process.argv.indexOf('--generation') + 1] : undefined;
 if (generation !== undefined && !/^[a-z0-9-]+$/.test(generation)) throw new Error('--generation needs a name of a-z, 0-9 and -');
+// `--only <prefix>` records just the missing scenarios whose file starts with it (one helper's, say).
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : '';
 const OUT = generation ? path.join(__dirname, generation) : __dirname;
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -47,8 +52,12 @@ async function main(): Promise<void> {
     const scenarios = new Scenarios(engine, cli);
     const returns = new ReturnScenarios(scenarios);
     const inventory = new InventoryScenarios(scenarios);
+    const webhooks = new WebhookScenarios(scenarios);
+    const replenishment = new ReplenishmentScenarios(scenarios);
+    const purchasing = new PurchasingScenarios(scenarios);
     // Each scenario by the file that says it was recorded.
     const all: [string, () => Promise<void>][] = [
+      ['webhook-retried.webhook-delivery', () => webhooks.retriedDelivery('webhook-retried')],
       ['manual-delivered.order', () => scenarios.manualDelivered()],
       ['auto-delivered.order', () => scenarios.autoDelivered()],
       ['split-partially-cancelled.order', () => scenarios.splitPartiallyCancelled()],
@@ -71,9 +80,15 @@ async function main(): Promise<void> {
       ['count-correction-approved.count-correction', () => inventory.countCorrectionApproved('count-correction-approved')],
       ['count-correction-below-reserved.count-correction', () => inventory.countCorrectionBelowReserved('count-correction-below-reserved')],
       ['cycle-count-planned.cycle-count', () => inventory.cycleCountPlanned('cycle-count-planned')],
+      ['transfer-received.transfer', () => inventory.transferReceived('transfer-received')],
+      ['transfer-closed-short.transfer', () => inventory.transferClosedShort('transfer-closed-short')],
+      ['transfer-cancelled.transfer', () => inventory.transferCancelled('transfer-cancelled')],
+      ['replenishment-drafted.replenishment', () => replenishment.drafted('replenishment-drafted')],
+      ['po-received.purchase-order', () => purchasing.received('po-received')],
+      ['po-cancelled.purchase-order', () => purchasing.cancelled('po-cancelled')],
     ];
     for (const [file, record] of all) {
-      if (fs.existsSync(path.join(OUT, `${file}.json`))) continue;
+      if (fs.existsSync(path.join(OUT, `${file}.json`)) || !file.startsWith(only)) continue;
       await record();
     }
   } finally {

@@ -141,6 +141,19 @@ describe('refusals: a code, and nothing written', () => {
     expect(await level(product.sku)).toEqual({ onHand: 5, reserved: 0 });
   });
 
+  it('kit_not_stockable: a kit holds no stock of its own; its components are adjusted instead', async () => {
+    const component = await stocked(5);
+    const kit = await seedProduct(engine.db, unique('ADJ-KIT'), 3000);
+    await engine.db('products').where({ sku: kit.sku }).update({ kind: 'kit' });
+    await engine.db('kit_components').insert({ kit_sku: kit.sku, component_sku: component.sku, quantity: 2 });
+    const before = await rowCounts();
+    const answer = await adjust({ reasonCode: 'found', lines: [{ sku: kit.sku, locationId: WAREHOUSE, quantity: 1 }] });
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({ code: 'kit_not_stockable', details: { skus: [kit.sku] } });
+    expect(await rowCounts()).toEqual(before);
+    expect(await level(component.sku)).toEqual({ onHand: 5, reserved: 0 });
+  });
+
   it('below_reserved: units reserved for an order cannot be adjusted away, even lost or damaged', async () => {
     const product = await stocked(5);
     const orderId = await placeOrder(product.sku, 4);
@@ -271,5 +284,51 @@ describe('concurrency', () => {
     expect(reserved).toBe(Math.min(50, onHand));
     const ledger = await engine.db('inventory_movements').where({ sku: product.sku }).sum({ units: 'quantity' }).first();
     expect(Number(ledger!.units)).toBe(onHand);
+  });
+});
+
+describe('GET /v1/inventory/adjustments', () => {
+  it('lists newest first by status, kind and location, in pages; a warehouse key sees only adjustments wholly at its locations', async () => {
+    const site = unique('WH-ADJL');
+    await seedWarehouse(engine.db, { id: site, mode: 'manual', priority: 30, bins: [] });
+    const here = await stocked(10, site);
+    const there = await stocked(10, OTHER);
+    const make = async (body: object) => (await adjust(body, {}, 'ops')).body as { id: string; status: string };
+    const found = await make({ reasonCode: 'found', lines: [{ sku: here.sku, locationId: site, quantity: 1 }] });
+    const lost = await make({ reasonCode: 'lost', lines: [{ sku: here.sku, locationId: site, quantity: -6 }] });
+    const both = await make({
+      reasonCode: 'correction',
+      lines: [
+        { sku: here.sku, locationId: site, quantity: 1 },
+        { sku: there.sku, locationId: OTHER, quantity: 1 },
+      ],
+    });
+    expect([found.status, lost.status, both.status]).toEqual(['APPLIED', 'PENDING_APPROVAL', 'APPLIED']);
+
+    const list = async (query: string) => {
+      const answer = await engine.call('ops', 'GET', `/v1/inventory/adjustments?${query}`);
+      expect(answer.status).toBe(200);
+      return answer.body as { data: { id: string; lines: { locationId: string }[] }[]; nextCursor: string | null };
+    };
+    const ids = (page: { data: { id: string }[] }) => page.data.map((row) => row.id);
+    const all = await list(`locationId=${site}`);
+    expect(ids(all)).toEqual([both.id, lost.id, found.id]);
+    expect(all.data[0].lines.map((line) => line.locationId)).toEqual([site, OTHER]);
+    expect(ids(await list(`locationId=${site}&status=PENDING_APPROVAL`))).toEqual([lost.id]);
+    expect(ids(await list(`locationId=${site}&kind=count_correction`))).toEqual([]);
+    const page1 = await list(`locationId=${site}&limit=2`);
+    expect(ids(page1)).toEqual([both.id, lost.id]);
+    const page2 = await list(`locationId=${site}&limit=2&cursor=${page1.nextCursor}`);
+    expect(ids(page2)).toEqual([found.id]);
+    expect(page2.nextCursor).toBeNull();
+
+    const { createApiKey } = await import('../../infra/api-keys');
+    const { key } = await createApiKey(engine.db, 'list site', 'warehouse', { locationIds: [site] });
+    const asSite = (query: string) => fetch(`${engine.apiUrl}/v1/inventory/adjustments?${query}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ids((await (await asSite('limit=200')).json()) as { data: { id: string }[] })).toEqual([lost.id, found.id]);
+    expect((await asSite(`locationId=${OTHER}`)).status).toBe(404);
+    expect((await engine.call('ops', 'GET', '/v1/inventory/adjustments?status=MAYBE')).status).toBe(400);
+
+    expect((await engine.call('ops', 'POST', `/v1/inventory/adjustments/${lost.id}/reject`, {})).status).toBe(200);
   });
 });

@@ -183,6 +183,17 @@ describe('answering count tasks', () => {
     expect(await onHand(reservedSku.sku, MANUAL)).toBe(2);
   });
 
+  it('refuses a kit (kit_not_stockable: its components are counted), with nothing written', async () => {
+    const kit = await seedProduct(engine.db, unique('CNT-KIT'), 3000);
+    await engine.db('products').where({ sku: kit.sku }).update({ kind: 'kit' });
+    await engine.db('kit_components').insert({ kit_sku: kit.sku, component_sku: slow.sku, quantity: 2 });
+    const before = await taskCount();
+    const refused = await engine.call('warehouse', 'POST', '/v1/count-tasks', { locationId: AUTO, sku: kit.sku });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('kit_not_stockable');
+    expect(await taskCount()).toBe(before);
+  });
+
   it('refuses a SKU or bin not at the location, with nothing written', async () => {
     const elsewhere = await stocked(MANUAL, 1);
     const before = await taskCount();
@@ -218,5 +229,37 @@ describe('GET /v1/reports/count-accuracy', () => {
     expect(byClass.C).toMatchObject({ tasksCounted: 2, tasksExact: 0, varianceUnits: 13, varianceValueCents: 1300 });
     const future = await engine.call('ops', 'GET', `/v1/reports/count-accuracy?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
     expect(future.body.data.every((row: any) => row.tasksCounted === 0 && row.unitAccuracy === null)).toBe(true);
+  });
+});
+
+describe("the counter's list", () => {
+  it("follows the bins' walking order (sequence, then code), tasks without a bin first, across pages", async () => {
+    const site = unique('WH-WALK');
+    await seedWarehouse(engine.db, { id: site, mode: 'manual', priority: 40, bins: ['A-01', 'B-01', 'C-01', 'D-01'] });
+    // Walked C, then A and D (same place: by code), then B.
+    for (const [code, sequence] of [['C-01', 1], ['A-01', 2], ['D-01', 2], ['B-01', 3]] as const) {
+      await engine.db('bins').where({ location_id: site, code }).update({ sequence });
+    }
+    const inA = await stocked(site, 1, 'A-01');
+    const inB = await stocked(site, 1, 'B-01');
+    const inC = await stocked(site, 1, 'C-01');
+    const inD = await stocked(site, 1, 'D-01');
+    const loose = await stocked(site, 1);
+    for (const product of [inA, inB, inC, inD, loose]) {
+      expect((await engine.call('warehouse', 'POST', '/v1/count-tasks', { locationId: site, sku: product.sku })).status).toBe(201);
+    }
+    const walk = [loose, inC, inA, inD, inB].map((product) => product.sku);
+    expect((await openTasks(site)).map((task: any) => task.sku)).toEqual(walk);
+
+    const page = (cursor?: string) => engine.call('warehouse', 'GET', `/v1/count-tasks?locationId=${site}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const answer = await page(cursor);
+      expect(answer.status).toBe(200);
+      seen.push(...answer.body.data.map((task: any) => task.sku));
+      cursor = answer.body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(walk);
   });
 });

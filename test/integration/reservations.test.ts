@@ -152,3 +152,42 @@ it("lists an allocation's pick lines in the walking order of their bins, not by 
   expect(result.allocations.map((allocation) => allocation.locationId)).toEqual(['WH-WALK']);
   expect(result.allocations[0].lines.map((line) => line.bin)).toEqual(['C-01', 'B-01', 'A-01', null]);
 });
+
+it("a re-check after BACKORDERED leaves the stock to an older waiting order and wakes them oldest first instead", async () => {
+  const sku = unique('FAIR');
+  await seedProduct(database.db, sku, 1000);
+  await stock(sku, 'WH-1', 1);
+  const older = await order(sku, 2);
+  await database.db('orders').where({ id: older }).update({ status: 'BACKORDERED' });
+  const younger = await order(sku, 1);
+  await database.db('orders').where({ id: younger }).update({ status: 'BACKORDERED' });
+  const { reserveStock } = activities();
+  const line = { lineNo: 1, sku, quantity: 1 };
+
+  const recheck = await reserveStock({ orderId: younger, allocationNo: 2, lines: [line], allowPartial: false, yieldToOlderWaiters: true });
+  expect(recheck).toEqual({ allocations: [], shortfall: [line] });
+  expect(wakes).toContainEqual({ source: `recheck:${younger}:2`, skus: [sku] });
+  expect(await levels(sku)).toEqual([{ location_id: 'WH-1', on_hand: 1, reserved: 0 }]);
+
+  // The older order is no longer waiting: the re-check takes the stock itself.
+  await database.db('orders').where({ id: older }).update({ status: 'CANCELLED' });
+  const taken = await reserveStock({ orderId: younger, allocationNo: 3, lines: [line], allowPartial: false, yieldToOlderWaiters: true });
+  expect(taken.shortfall).toEqual([]);
+  // A retry of that attempt answers with what it took, even were an older order waiting again.
+  await database.db('orders').where({ id: older }).update({ status: 'BACKORDERED' });
+  const retried = await reserveStock({ orderId: younger, allocationNo: 3, lines: [line], allowPartial: false, yieldToOlderWaiters: true });
+  expect(retried).toEqual(taken);
+});
+
+it('a re-check with an older order waiting and nothing available wakes no one: the next receipt or release will', async () => {
+  const sku = unique('FAIR');
+  await seedProduct(database.db, sku, 1000);
+  const older = await order(sku, 1);
+  await database.db('orders').where({ id: older }).update({ status: 'BACKORDERED' });
+  const younger = await order(sku, 1);
+  const line = { lineNo: 1, sku, quantity: 1 };
+
+  const recheck = await activities().reserveStock({ orderId: younger, allocationNo: 2, lines: [line], allowPartial: false, yieldToOlderWaiters: true });
+  expect(recheck).toEqual({ allocations: [], shortfall: [line] });
+  expect(wakes.filter((wake) => wake.skus.includes(sku))).toEqual([]);
+});

@@ -293,3 +293,158 @@ describe('transfers racing orders', () => {
     expect(await level(product.sku, DEST)).toMatchObject({ inTransit: accepted.length * 6 });
   });
 });
+
+describe('cancelling a transfer', () => {
+  it('releases the hold at the source (waking an order waiting there) and closes CANCELLED; then it can neither ship nor cancel again', async () => {
+    const product = await stocked([{ quantity: 5 }]);
+    const created = await transfer({ fromLocationId: SOURCE, toLocationId: DEST, lines: [{ sku: product.sku, quantity: 5 }] });
+    const id = created.body.id as string;
+    const order = await engine.call('client', 'POST', '/v1/orders', orderRequest(unique('cus'), [{ sku: product.sku, quantity: 2 }]));
+    await orderOnceItIs(order.body.id, ['BACKORDERED']);
+
+    const destinationOnly = (await createApiKey(engine.db, 'destination dock', 'warehouse', { locationIds: [DEST] })).key;
+    const sourceOnly = (await createApiKey(engine.db, 'source dock', 'warehouse', { locationIds: [SOURCE] })).key;
+    const cancelAs = (key: string) =>
+      fetch(`${engine.apiUrl}/v1/inventory/transfers/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'stock needed here' }),
+      });
+    expect((await cancelAs(destinationOnly)).status).toBe(404);
+    expect(await level(product.sku, SOURCE)).toEqual({ onHand: 5, reserved: 5, inTransit: 0 });
+
+    const cancelled = await cancelAs(sourceOnly);
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED', cancelReason: 'stock needed here', closedAt: expect.any(String), lines: [{ shipped: 0 }] });
+    expect(await engine.temporal.workflow.getHandle(transferWorkflowId(id)).result()).toBe('CANCELLED');
+    await orderOnceItIs(order.body.id, ['FULFILLING']);
+    expect(await level(product.sku, SOURCE)).toEqual({ onHand: 5, reserved: 2, inTransit: 0 });
+    expect(await engine.db('inventory_movements').where({ reference_type: 'transfer', reference_id: id })).toEqual([]);
+
+    const shipAfter = await ship(id);
+    expect(shipAfter.status).toBe(409);
+    expect(shipAfter.body.code).toBe('transfer_not_awaiting_shipment');
+    const again = await engine.call('ops', 'POST', `/v1/inventory/transfers/${id}/cancel`, {});
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('transfer_not_cancellable');
+  });
+
+  it('is refused 409 once shipped, with nothing changed', async () => {
+    const product = await stocked([{ quantity: 3 }]);
+    const created = await transfer({ fromLocationId: SOURCE, toLocationId: DEST, lines: [{ sku: product.sku, quantity: 3 }] });
+    expect((await ship(created.body.id)).status).toBe(200);
+    const before = await rowCounts();
+    const refused = await engine.call('ops', 'POST', `/v1/inventory/transfers/${created.body.id}/cancel`, { reason: 'too late' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('transfer_not_cancellable');
+    expect(await rowCounts()).toEqual(before);
+    expect(await level(product.sku, DEST)).toEqual({ onHand: 0, reserved: 0, inTransit: 3 });
+    expect((await engine.call('ops', 'GET', `/v1/inventory/transfers/${created.body.id}`)).body.status).toBe('IN_TRANSIT');
+    expect((await receive(created.body.id, [{ sku: product.sku, quantity: 3 }])).body.status).toBe('RECEIVED');
+  });
+});
+
+describe('GET /v1/inventory/transfers', () => {
+  it('lists newest first by status and location (from or to), in pages, and a warehouse key sees only transfers touching its locations', async () => {
+    const north = unique('WH-N');
+    const south = unique('WH-S');
+    await seedWarehouse(engine.db, { id: north, mode: 'manual', priority: 40, bins: [] });
+    await seedWarehouse(engine.db, { id: south, mode: 'manual', priority: 50, bins: [] });
+    const atNorth = await stocked([{ quantity: 10 }], north);
+    const atSource = await stocked([{ quantity: 10 }]);
+    const make = async (body: object) => (await transfer(body)).body.id as string;
+    const first = await make({ fromLocationId: north, toLocationId: south, lines: [{ sku: atNorth.sku, quantity: 1 }] });
+    const second = await make({ fromLocationId: SOURCE, toLocationId: north, lines: [{ sku: atSource.sku, quantity: 1 }] });
+    const third = await make({ fromLocationId: north, toLocationId: DEST, lines: [{ sku: atNorth.sku, quantity: 2 }] });
+    expect((await engine.call('ops', 'POST', `/v1/inventory/transfers/${second}/cancel`, {})).status).toBe(200);
+
+    const list = async (query: string, role: 'ops' | 'warehouse' = 'ops') => {
+      const answer = await engine.call(role, 'GET', `/v1/inventory/transfers?${query}`);
+      expect(answer.status).toBe(200);
+      return answer.body as { data: { id: string; lines: { sku: string; quantity: number }[] }[]; nextCursor: string | null };
+    };
+    const ids = (page: { data: { id: string }[] }) => page.data.map((row) => row.id);
+    const all = await list(`locationId=${north}`);
+    expect(ids(all)).toEqual([third, second, first]);
+    expect(all.data[0].lines).toMatchObject([{ sku: atNorth.sku, quantity: 2 }]);
+    expect(ids(await list(`locationId=${south}`))).toEqual([first]);
+    expect(ids(await list(`locationId=${north}&status=CANCELLED`))).toEqual([second]);
+    expect(ids(await list(`locationId=${north}&status=RESERVED`))).toEqual([third, first]);
+
+    const page1 = await list(`locationId=${north}&limit=2`);
+    expect(ids(page1)).toEqual([third, second]);
+    const page2 = await list(`locationId=${north}&limit=2&cursor=${page1.nextCursor}`);
+    expect(ids(page2)).toEqual([first]);
+    expect(page2.nextCursor).toBeNull();
+
+    const southKey = (await createApiKey(engine.db, 'south dock', 'warehouse', { locationIds: [south] })).key;
+    const asSouth = (query: string) => fetch(`${engine.apiUrl}/v1/inventory/transfers?${query}`, { headers: { authorization: `Bearer ${southKey}` } });
+    const seen = (await (await asSouth('limit=200')).json()) as { data: { id: string }[] };
+    expect(ids(seen)).toEqual([first]);
+    expect((await asSouth(`locationId=${north}`)).status).toBe(404);
+    expect((await engine.call('ops', 'GET', '/v1/inventory/transfers?status=LOST')).status).toBe(400);
+    expect((await engine.call('ops', 'GET', '/v1/inventory/transfers?cursor=nonsense')).body.code).toBe('invalid_cursor');
+
+    for (const id of [first, third]) expect((await engine.call('ops', 'POST', `/v1/inventory/transfers/${id}/cancel`, {})).status).toBe(200);
+  });
+});
+
+describe('units in transit in the valuation report', () => {
+  const valuation = async (sku: string, asOf?: Date) => {
+    const answer = await engine.call('ops', 'GET', `/v1/reports/valuation?sku=${sku}${asOf ? `&asOf=${asOf.toISOString()}` : ''}`);
+    expect(answer.status).toBe(200);
+    return answer.body;
+  };
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it('carry the FIFO cost they left with until received, per SKU and in total, now and as of a past moment', async () => {
+    const product = await stocked([{ quantity: 3, unitCostCents: 100 }, { quantity: 4, unitCostCents: 250 }]);
+    const created = await transfer({ fromLocationId: SOURCE, toLocationId: DEST, lines: [{ sku: product.sku, quantity: 5 }] });
+    const held = await valuation(product.sku);
+    expect(held.inTransit).toEqual({ lines: [], total: { units: 0, valueCents: 0, consignedUnits: 0 } });
+    await pause();
+    const beforeShipping = new Date();
+    await pause();
+    expect((await ship(created.body.id)).status).toBe(200);
+
+    // 3 at 100 and 2 at 250 left the source: 800 in transit; 2 at 250 stay at the source.
+    const shipped = await valuation(product.sku);
+    expect(shipped.total).toMatchObject({ units: 2, valueCents: 500 });
+    expect(shipped.inTransit).toEqual({
+      lines: [{ sku: product.sku, units: 5, valueCents: 800, consignedUnits: 0 }],
+      total: { units: 5, valueCents: 800, consignedUnits: 0 },
+    });
+    await pause();
+    const whileShipped = new Date();
+    await pause();
+
+    // The first 4 to arrive are the 3 at 100 and one at 250: one at 250 is still on its way.
+    await receive(created.body.id, [{ sku: product.sku, quantity: 4 }]);
+    const partly = await valuation(product.sku);
+    expect(partly.inTransit.lines).toEqual([{ sku: product.sku, units: 1, valueCents: 250, consignedUnits: 0 }]);
+    expect(partly.total).toMatchObject({ units: 6, valueCents: 500 + 550 });
+    expect((await valuation(product.sku, whileShipped)).inTransit.total).toEqual({ units: 5, valueCents: 800, consignedUnits: 0 });
+    expect((await valuation(product.sku, beforeShipping)).inTransit.lines).toEqual([]);
+
+    await receive(created.body.id, [{ sku: product.sku, quantity: 1 }]);
+    const received = await valuation(product.sku);
+    expect(received.inTransit.lines).toEqual([]);
+    expect(received.total).toMatchObject({ units: 7, valueCents: 1300 });
+  });
+
+  it('leave it once written off at the deadline', async () => {
+    engine.config.transfers.deadlineHours = 6 / 3600;
+    const product = await stocked([{ quantity: 4, unitCostCents: 300 }]);
+    const created = await transfer({ fromLocationId: SOURCE, toLocationId: DEST, lines: [{ sku: product.sku, quantity: 4 }] });
+    expect((await ship(created.body.id)).status).toBe(200);
+    await receive(created.body.id, [{ sku: product.sku, quantity: 1 }]);
+    expect((await valuation(product.sku)).inTransit.total).toEqual({ units: 3, valueCents: 900, consignedUnits: 0 });
+    await pause();
+    const beforeWriteOff = new Date();
+    await transferOnceItIs(created.body.id, 'CLOSED_SHORT');
+    const closed = await valuation(product.sku);
+    expect(closed.inTransit.lines).toEqual([]);
+    expect(closed.total).toMatchObject({ units: 1, valueCents: 300 });
+    expect((await valuation(product.sku, beforeWriteOff)).inTransit.total).toEqual({ units: 3, valueCents: 900, consignedUnits: 0 });
+  });
+});

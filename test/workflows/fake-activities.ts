@@ -8,7 +8,10 @@ import type { ReturnStatusChange } from '../../activities/returns';
 import { allocate } from '../../domain/allocation';
 import type { FulfillmentMode } from '../../domain/types';
 import type { OrderInput } from '../../workflows/definitions';
+import { fakePurchaseOrderActivities } from './fake-purchase-order-activities';
+import { fakeReplenishmentActivities } from './fake-replenishment-activities';
 import { fakeTransferActivities } from './fake-transfer-activities';
+import { fakeWebhookActivities } from './fake-webhook-activities';
 
 /**
  * In-memory stand-ins for the activities, for workflow tests on the time-skipping server:
@@ -187,6 +190,9 @@ export function fakeActivities(world: FakeWorld): Activities {
     },
     ...fakeReturnActivities(world, record),
     ...fakeTransferActivities(record),
+    ...fakePurchaseOrderActivities(record),
+    ...fakeReplenishmentActivities(record),
+    ...fakeWebhookActivities(record),
   };
   return activities;
 }

@@ -16,7 +16,10 @@ export function addFakeTransfer(transferId: string, lines: { sku: string; quanti
   return states;
 }
 
-export function fakeTransferActivities(record: (name: 'shipTransfer' | 'receiveTransfer' | 'writeOffTransferShortfall' | 'wakeForTransferReceipt', input: unknown) => Promise<void>) {
+export function fakeTransferActivities(record: (
+    name: 'shipTransfer' | 'cancelTransfer' | 'receiveTransfer' | 'writeOffTransferShortfall' | 'wakeForTransferReceipt' | 'wakeForTransferRelease',
+    input: unknown,
+  ) => Promise<void>) {
   const current = (transferId: string) => {
     const found = fakeTransfers.get(transferId);
     if (!found) throw new Error(`fake transfer ${transferId} was never added`);
@@ -37,6 +40,15 @@ export function fakeTransferActivities(record: (name: 'shipTransfer' | 'receiveT
         // Server time, which the time-skipping server moves ahead of the clock here.
         deadline: new Date(Context.current().info.currentAttemptScheduledTimestampMs + FAKE_TRANSFER_DEADLINE_HOURS * 3_600_000).toISOString(),
       });
+    },
+    async cancelTransfer(input: { transferId: string; by?: string; reason?: string }): Promise<TransferProgress> {
+      await record('cancelTransfer', input);
+      const transfer = current(input.transferId);
+      if (transfer.status !== 'RESERVED') return transfer;
+      return save(input.transferId, { ...transfer, status: 'CANCELLED' });
+    },
+    async wakeForTransferRelease(input: { transferId: string; skus: string[] }): Promise<void> {
+      await record('wakeForTransferRelease', input);
     },
     async receiveTransfer(input: { transferId: string; receiptNo: number; lines: { sku: string; quantity: number }[] }): Promise<TransferProgress> {
       await record('receiveTransfer', input);

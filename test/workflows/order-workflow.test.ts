@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OrderStatusChange } from '../../activities/orders';
+import type { ReserveStockInput } from '../../activities/inventory';
 import {
   cancelOrderUpdate,
   orderStatusQuery,
@@ -54,8 +55,12 @@ describe('order workflow: backorders', () => {
       return handle.result();
     });
     expect(result).toBe('DELIVERED');
-    // First try, the re-check right after recording BACKORDERED, then the wake-up.
-    expect(callsOf(world, 'reserveStock').map((call) => call.allocationNo)).toEqual([1, 2, 3]);
+    // First try, the re-check right after recording BACKORDERED (which yields to older waiting orders), then the wake-up.
+    expect(callsOf<ReserveStockInput>(world, 'reserveStock').map((call) => [call.allocationNo, call.yieldToOlderWaiters ?? false])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
     expect(statuses(world)).toEqual(['BACKORDERED', 'FULFILLING', 'SHIPPED', 'DELIVERED']);
     expect(callsOf(world, 'capturePayment')).toEqual([{ orderId: input.orderId, shipmentId: `${input.orderId}-1`, amountCents: 2500 }]);
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ShipmentStatusKey } from '../../workflows/search-attributes';
 import {
+  cancelTransferUpdate,
   receiveTransferUpdate,
   shipTransferUpdate,
   type TransferInput,
@@ -74,5 +75,26 @@ describe('transfer workflow', () => {
     expect(result).toBe('RECEIVED');
     expect(callsOf(world, 'shipTransfer')).toHaveLength(1);
     expect(callsOf(world, 'writeOffTransferShortfall')).toEqual([]);
+  });
+
+  it('cancelled while RESERVED releases the hold and closes CANCELLED; then it can no longer ship, and an auto source cannot be cancelled', async () => {
+    const world = fakeWorld();
+    const input = transferInput(false);
+    const auto = transferInput(true);
+    const outcome = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await start(taskQueue, input);
+      const cancelled = await handle.executeUpdate(cancelTransferUpdate, { args: [{ by: 'key_ops', reason: 'not needed' }] });
+      const result = await handle.result();
+      const autoHandle = await start(taskQueue, auto);
+      await eventually(async () => (await autoHandle.query(transferStatusQuery)).status === 'IN_TRANSIT');
+      const autoRefusal = await refusalOf(autoHandle.executeUpdate(cancelTransferUpdate, { args: [{}] }));
+      await autoHandle.executeUpdate(receiveTransferUpdate, { args: [{ lines: [{ sku: 'SKU-A', quantity: 5 }] }] });
+      await autoHandle.result();
+      return { cancelled: cancelled.status, result, autoRefusal };
+    });
+    expect(outcome).toEqual({ cancelled: 'CANCELLED', result: 'CANCELLED', autoRefusal: TransferRefusal.notCancellable });
+    expect(callsOf(world, 'cancelTransfer')).toEqual([{ transferId: input.transferId, by: 'key_ops', reason: 'not needed' }]);
+    expect(callsOf(world, 'wakeForTransferRelease')).toEqual([{ transferId: input.transferId, skus: ['SKU-A'] }]);
+    expect(callsOf(world, 'shipTransfer')).toEqual([{ transferId: auto.transferId }]);
   });
 });

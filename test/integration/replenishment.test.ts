@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { Engine } from '../../dev/harness/engine';
+import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
+import { replenishmentScheduleId, startReplenishing } from '../../infra/schedules';
+import { approvePurchaseOrderUpdate, purchaseOrderStatusQuery, purchaseOrderWorkflowId } from '../../workflows/purchase-order-definitions';
+import { eventually } from '../helpers/eventually';
+import { expectInvariants } from '../helpers/invariants';
+
+/**
+ * Replenishment through the HTTP API on the real Temporal dev server and Postgres: settings and
+ * policies set by ops, suggestions with their why, drafts raised by the real Schedule, by a shipment
+ * that drops SKUs to their reorder point (auto-submitted under the location's value limit), and by a
+ * just-in-time product's backorder. Both warehouses are `auto`: orders ship by themselves.
+ */
+let engine: Engine;
+const A = 'WH-RPL-A';
+const B = 'WH-RPL-B';
+
+beforeAll(async () => {
+  engine = await Engine.start({
+    label: 'replenishment',
+    databaseUrl: process.env.DATABASE_URL!,
+    temporalAddress: process.env.TEMPORAL_ADDRESS!,
+    workflowBundlePath: process.env.OMS_TEST_WORKFLOW_BUNDLE,
+  });
+  await seedWarehouse(engine.db, { id: A, mode: 'auto', priority: 10, bins: ['A-01'] });
+  await seedWarehouse(engine.db, { id: B, mode: 'auto', priority: 20, bins: ['B-01'] });
+});
+
+afterEach(async () => {
+  await expectInvariants(engine.db, engine.temporal);
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+const unique = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
+
+async function supplier(leadTimeDays = 5): Promise<string> {
+  const answer = await engine.call('ops', 'POST', '/v1/suppliers', { name: unique('Supplier'), contact: { email: 'buyer@example.com' }, currency: 'USD', leadTimeDays, paymentTerms: 'net 30' }, { 'idempotency-key': unique('sup') });
+  expect(answer.status).toBe(201);
+  return answer.body.id;
+}
+
+async function product(supplierId: string, terms: { unitCostCents: number; packSize?: number; minimumOrderQuantity?: number }, stock?: { locationId: string; units: number }) {
+  const { sku } = await seedProduct(engine.db, unique('RPL'), 2000);
+  const answer = await engine.call('ops', 'PUT', `/v1/suppliers/${supplierId}/products/${sku}`, { supplierSku: `S-${sku}`, preferred: true, ...terms });
+  expect(answer.status).toBe(200);
+  if (stock) {
+    const receipt = await engine.call('warehouse', 'POST', '/v1/inventory/receipts', { locationId: stock.locationId, lines: [{ sku, quantity: stock.units }] });
+    expect(receipt.status).toBe(201);
+  }
+  return sku;
+}
+
+const settings = (locationId: string, sku: string, body: object) => engine.call('ops', 'PUT', `/v1/replenishment/settings/${locationId}/${sku}`, body);
+const suggestions = async (query: string) => {
+  const answer = await engine.call('ops', 'GET', `/v1/replenishment/suggestions?${query}`);
+  expect(answer.status).toBe(200);
+  return answer.body;
+};
+
+async function draftFor(sku: string, status?: string) {
+  return eventually(async () => {
+    const row = await engine.db('purchase_orders as po')
+      .join('purchase_order_lines as l', 'l.purchase_order_id', 'po.id')
+      .where('l.sku', sku)
+      .modify((query) => (status ? query.where('po.status', status) : query))
+      .first('po.*', 'l.quantity');
+    return row && row.workflow_started_at ? row : undefined;
+  }, 60_000);
+}
+
+async function deliver(lines: { sku: string; quantity: number }[]): Promise<string> {
+  const answer = await engine.call('client', 'POST', '/v1/orders', orderRequest(unique('cus'), lines));
+  expect(answer.status).toBe(201);
+  await eventually(async () => (await engine.call('ops', 'GET', `/v1/orders/${answer.body.id}`)).body.status === 'DELIVERED', 60_000);
+  return answer.body.id;
+}
+
+describe('settings and suggestions', () => {
+  it('refuses bad settings with a code and writes nothing', async () => {
+    const sup = await supplier();
+    const sku = await product(sup, { unitCostCents: 100 });
+    expect((await settings(A, sku, { method: 'par' })).body.code).toBe('par_level_required');
+    expect((await settings(A, sku, { method: 'min_max', minLevel: 5, maxLevel: 5 })).body.code).toBe('min_max_invalid');
+    expect((await settings(A, sku, { method: 'service_level', serviceLevel: 1 })).status).toBe(400);
+    const unknown = await settings(A, 'NO-SUCH-SKU', { method: 'par', parLevel: 3 });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'product_not_found']);
+    const policy = await engine.call('ops', 'PUT', '/v1/replenishment/policies/NO-SUCH-LOC', { mode: 'auto', autoLimitCents: 1 });
+    expect([policy.status, policy.body.code]).toEqual([404, 'location_not_found']);
+    expect((await engine.call('warehouse', 'GET', '/v1/replenishment/suggestions')).status).toBe(403);
+    expect(await engine.db('replenishment_settings').where({ sku }).count({ n: '*' }).first()).toEqual({ n: 0 });
+    expect(await engine.db('replenishment_policies').count({ n: '*' }).first()).toEqual({ n: 0 });
+  });
+});
+
+describe('low stock → suggestion → draft PO', () => {
+  it('the Schedule drafts what the suggestion shows, rounded to pack and MOQ, and the draft waits for approval', async () => {
+    const sup = await supplier();
+    const sku = await product(sup, { unitCostCents: 250, packSize: 6, minimumOrderQuantity: 12 }, { locationId: A, units: 10 });
+    expect((await settings(A, sku, { method: 'min_max', minLevel: 12, maxLevel: 30 })).status).toBe(200);
+
+    const before = await suggestions(`locationId=${A}&sku=${sku}`);
+    expect(before.data).toEqual([
+      expect.objectContaining({
+        sku,
+        locationId: A,
+        supplierId: sup,
+        quantity: 24,
+        why: expect.objectContaining({ method: 'min_max', onHand: 10, reserved: 0, incoming: 0, drafted: 0, backordered: 0, position: 10, reorderPoint: 12, orderUpTo: 30, need: 20, packSize: 6, moq: 12, quantity: 24, lineValueCents: 6000, triggered: true }),
+      }),
+    ]);
+    expect(before.drafts).toEqual([expect.objectContaining({ supplierId: sup, locationId: A, skus: [sku], totalCents: 6000, submit: 'approval' })]);
+
+    await startReplenishing(engine.temporal, engine.taskQueue, { every: '1h' });
+    const schedule = engine.temporal.schedule.getHandle(replenishmentScheduleId(engine.taskQueue));
+    try {
+      expect((await schedule.describe()).action).toMatchObject({ type: 'startWorkflow', workflowType: 'replenishmentWorkflow', taskQueue: engine.taskQueue });
+      await schedule.trigger();
+      const draft = await draftFor(sku);
+      expect(draft).toMatchObject({ status: 'DRAFT', submit_mode: 'approval', source: 'replenishment', supplier_id: sup, location_id: A, quantity: 24 });
+      const po = engine.temporal.workflow.getHandle(purchaseOrderWorkflowId(draft.id));
+      expect((await po.query(purchaseOrderStatusQuery)).status).toBe('DRAFT');
+
+      // The draft counts: the next run orders nothing more.
+      const after = await suggestions(`locationId=${A}&sku=${sku}&all=true`);
+      expect(after.data[0].why).toMatchObject({ drafted: 24, position: 34, triggered: false });
+      expect(after.data[0].quantity).toBe(0);
+
+      await po.executeUpdate(approvePurchaseOrderUpdate, { args: [{ by: 'ops' }] });
+      await draftFor(sku, 'SUBMITTED');
+    } finally {
+      await schedule.delete();
+    }
+  });
+
+  it('a shipment that drops SKUs to their reorder point drafts at once, submitted by itself within the auto limit', async () => {
+    expect((await engine.call('ops', 'PUT', `/v1/replenishment/policies/${B}`, { mode: 'auto', autoLimitCents: 10_000 })).status).toBe(200);
+    const cheapSupplier = await supplier();
+    const dearSupplier = await supplier();
+    const cheap = await product(cheapSupplier, { unitCostCents: 100 }, { locationId: B, units: 8 });
+    const dear = await product(dearSupplier, { unitCostCents: 1000 }, { locationId: B, units: 8 });
+    for (const sku of [cheap, dear]) expect((await settings(B, sku, { method: 'min_max', minLevel: 5, maxLevel: 20 })).status).toBe(200);
+
+    await deliver([{ sku: cheap, quantity: 4 }, { sku: dear, quantity: 4 }]);
+
+    // 16 x 100 = 1600 within the limit: submitted by itself; 16 x 1000 = 16000 over it: waits for ops.
+    expect(await draftFor(cheap, 'SUBMITTED')).toMatchObject({ submit_mode: 'auto', location_id: B, quantity: 16 });
+    const waiting = await draftFor(dear);
+    expect(waiting).toMatchObject({ status: 'DRAFT', submit_mode: 'approval', location_id: B, quantity: 16 });
+    const purchaseOrders = await engine.db('purchase_order_lines').whereIn('sku', [cheap, dear]).count({ n: '*' }).first();
+    expect(purchaseOrders).toEqual({ n: 2 });
+  });
+});
+
+describe('just in time', () => {
+  it("a jit product keeps no safety stock, and its backorder raises a PO line for what it lacks at once", async () => {
+    const sup = await supplier();
+    const sku = await product(sup, { unitCostCents: 300 });
+    await engine.db('products').where({ sku }).update({ jit: true });
+    const order = await engine.call('client', 'POST', '/v1/orders', orderRequest(unique('cus'), [{ sku, quantity: 3 }], { backorder: { policy: 'wait' } }));
+    expect(order.status).toBe(201);
+
+    const draft = await draftFor(sku);
+    expect(draft).toMatchObject({ status: 'DRAFT', source: 'jit', location_id: A, quantity: 3 });
+    const [plan] = (await suggestions(`sku=${sku}&all=true`)).data;
+    expect(plan.why).toMatchObject({ jit: true, safetyStock: 0, backordered: 3, drafted: 3, position: 0, quantity: 0 });
+  });
+});
