@@ -93,9 +93,11 @@ async function startReplenishment(temporal: Client, cause: string, input: Replen
  * crash (when nothing is left to ship) still triggers.
  */
 export async function replenishAfterShipment(db: Knex, temporal: Client, defaults: ReplenishmentDefaults, shipmentId: string): Promise<void> {
-  const consumed: { sku: string; location_id: string }[] = await db('reservations')
-    .where({ shipment_id: shipmentId, status: 'consumed' })
-    .distinct('sku', 'location_id');
+  // Only what can be bought (a preferred supplier) can be drafted: the plan is skipped for the rest.
+  const consumed: { sku: string; location_id: string }[] = await db('reservations as r')
+    .where({ 'r.shipment_id': shipmentId, 'r.status': 'consumed' })
+    .whereExists(db('supplier_products as sp').whereRaw('sp.sku = r.sku').andWhere('sp.preferred', true))
+    .distinct('r.sku', 'r.location_id');
   for (const locationId of [...new Set(consumed.map((row) => row.location_id))]) {
     const skus = consumed.filter((row) => row.location_id === locationId).map((row) => row.sku);
     const { drafts } = await planReplenishment(db, defaults, { locationId, skus });
