@@ -22,19 +22,19 @@ export function orderActivities(db: Knex) {
     /** Keeps the orders projection and its timeline in step with the workflow. */
     async recordOrderStatus(change: OrderStatusChange): Promise<void> {
       await db.transaction(async (trx) => {
-        const before = await trx('orders').where({ id: change.orderId }).forUpdate().first('status', 'customer_id', 'channel');
-        const written = await trx('orders')
-          .where({ id: change.orderId })
-          .andWhere('status_version', '<', change.version)
-          .update({
-            status: change.status,
-            status_version: change.version,
-            failure_reason: change.failureReason ?? null,
-            updated_at: trx.fn.now(),
-            closed_at: isFinalOrder(change.status) ? trx.fn.now() : null,
-          });
-        if (written > 0) await recordCancelled(trx, change);
-        if (written > 0 && before.status !== change.status) await emitOrderStatus(trx, change, before);
+        // One statement: the newer version wins, and the row as it was tells whether the status changed.
+        const { rows: written } = await trx.raw(
+          `UPDATE orders o
+              SET status = ?, status_version = ?, failure_reason = ?, updated_at = now(),
+                  closed_at = CASE WHEN ? THEN now() END
+             FROM orders before
+            WHERE o.id = ? AND before.id = o.id AND o.status_version < ?
+        RETURNING before.status, o.customer_id, o.channel`,
+          [change.status, change.version, change.failureReason ?? null, isFinalOrder(change.status), change.orderId, change.version],
+        );
+        const before: { status: OrderStatus; customer_id: string; channel: string } | undefined = written[0];
+        if (before) await recordCancelled(trx, change);
+        if (before && before.status !== change.status) await emitOrderStatus(trx, change, before);
         await recordOrderEvent(trx, change.orderId, change.eventKey, change.status.toLowerCase(), change.detail);
       });
     },

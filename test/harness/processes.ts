@@ -3,6 +3,11 @@ import path from 'node:path';
 import { eventually } from '../helpers/eventually';
 export { freePort } from '../../dev/harness/free-port';
 
+/** A worker process (`worker/main.ts`) as in production, once it polls its task queue. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return startProcess(path.join('worker', 'main.ts'), env, 'worker polling task queue');
+}
+
 /** An engine process (`worker/main.ts`, `api/main.ts`) as in production; resolves once it prints `ready`. */
 export async function startProcess(entry: string, env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {

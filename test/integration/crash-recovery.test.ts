@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Engine } from '../../dev/harness/engine';
-import { killed, startProcess } from '../harness/processes';
+import { killed, startWorkerProcess } from '../harness/processes';
 import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
@@ -27,10 +26,6 @@ afterAll(async () => {
   await engine?.stop();
 });
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  return startProcess(path.join('worker', 'main.ts'), engine.workerEnv(), 'worker polling task queue');
-}
-
 async function deliveredCount(): Promise<number> {
   const row = await engine.db('orders').where({ status: 'DELIVERED' }).count({ n: '*' }).first();
   return Number(row!.n);
@@ -41,7 +36,7 @@ it(`kill -9 of the worker in the middle of ${ORDERS} orders: all finish, nothing
   const product = await seedProduct(engine.db, sku, 1000);
   await engine.call('warehouse', 'POST', '/v1/inventory/receipts', { locationId: 'WH-AUTO', lines: [{ sku, quantity: ORDERS + 10 }] });
 
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(engine.workerEnv());
   const created = await Promise.all(
     Array.from({ length: ORDERS }, (_, i) => engine.call('client', 'POST', '/v1/orders', orderRequest(`cus-${i}`, [{ sku, quantity: 1 }]))),
   );
@@ -52,7 +47,7 @@ it(`kill -9 of the worker in the middle of ${ORDERS} orders: all finish, nothing
   await killed(worker);
   expect(deliveredAtKill).toBeLessThan(ORDERS);
 
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(engine.workerEnv());
   await eventually(async () => (await deliveredCount()) === ORDERS, 240_000, 500);
 
   const shipmentMoves = await engine.db('inventory_movements').where({ kind: 'shipment' }).select('reference_id', 'quantity');

@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Engine } from '../../dev/harness/engine';
 import { seedProduct, seedWarehouse } from '../../dev/harness/catalog';
-import { killed, startProcess } from '../harness/processes';
+import { killed, startWorkerProcess } from '../harness/processes';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 
@@ -31,10 +30,6 @@ afterAll(async () => {
   worker?.kill('SIGKILL');
   await engine?.stop();
 });
-
-function startWorkerProcess(): Promise<ChildProcess> {
-  return startProcess(path.join('worker', 'main.ts'), engine.workerEnv(), 'worker polling task queue');
-}
 
 async function countOf(query: ReturnType<Engine['db']>): Promise<number> {
   return Number((await query.count({ n: '*' }).first())!.n);
@@ -76,7 +71,7 @@ it(`kill -9 of the worker in the middle of receipts on ${PURCHASE_ORDERS} POs: e
     const terms = await engine.call('ops', 'PUT', `/v1/suppliers/${supplier.body.id}/products/${sku}`, { supplierSku: `S-${sku}`, unitCostCents: UNIT_COST_CENTS });
     expect(terms.status).toBe(200);
   }
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(engine.workerEnv());
 
   const drafted = await Promise.all(
     Array.from({ length: PURCHASE_ORDERS }, (_, i) =>
@@ -101,7 +96,7 @@ it(`kill -9 of the worker in the middle of receipts on ${PURCHASE_ORDERS} POs: e
   await killed(worker);
   expect(rowsAtKill).toBeLessThan(allRows);
 
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(engine.workerEnv());
   await docks;
   await eventually(async () => (await countOf(engine.db('purchase_orders').whereIn('id', ids).where({ status: 'CLOSED' }))) === PURCHASE_ORDERS, 60_000, 250);
 

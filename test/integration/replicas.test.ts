@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sweepScheduleId } from '../../infra/schedules';
 import { Engine } from '../../dev/harness/engine';
 import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
-import { freePort, killed, startProcess } from '../harness/processes';
+import { freePort, killed, startProcess, startWorkerProcess } from '../harness/processes';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 
@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 async function startWorker(): Promise<ChildProcess> {
-  const worker = await startProcess(path.join('worker', 'main.ts'), engine.workerEnv(), 'worker polling task queue');
+  const worker = await startWorkerProcess(engine.workerEnv());
   children.push(worker);
   return worker;
 }

@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Engine } from '../../dev/harness/engine';
 import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
-import { killed, startProcess } from '../harness/processes';
+import { killed, startWorkerProcess } from '../harness/processes';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 
@@ -31,10 +30,6 @@ afterAll(async () => {
   worker?.kill('SIGKILL');
   await engine?.stop();
 });
-
-function startWorkerProcess(): Promise<ChildProcess> {
-  return startProcess(path.join('worker', 'main.ts'), engine.workerEnv(), 'worker polling task queue');
-}
 
 async function countOf(query: ReturnType<Engine['db']>): Promise<number> {
   return Number((await query.count({ n: '*' }).first())!.n);
@@ -64,7 +59,7 @@ it(`kill -9 of the worker in the middle of ${RETURNS} returns: all close, each r
   const sku = `RCRASH-${randomBytes(3).toString('hex')}`;
   await seedProduct(engine.db, sku, UNIT_CENTS);
   await engine.call('warehouse', 'POST', '/v1/inventory/receipts', { locationId: 'WH-AUTO', lines: [{ sku, quantity: STOCK }] });
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(engine.workerEnv());
 
   const orders = await Promise.all(
     Array.from({ length: RETURNS }, (_, i) => engine.call('client', 'POST', '/v1/orders', orderRequest(`cus-r${i}`, [{ sku, quantity: 2 }]))),
@@ -93,7 +88,7 @@ it(`kill -9 of the worker in the middle of ${RETURNS} returns: all close, each r
   await killed(worker);
   expect(refundedAtKill).toBeLessThan(RETURNS);
 
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(engine.workerEnv());
   await receipts;
   await eventually(async () => (await countOf(engine.db('returns').whereIn('id', returnIds).where({ status: 'CLOSED' }))) === RETURNS, 120_000, 500);
 

@@ -10,7 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { Engine } from '../../dev/harness/engine';
 import { installTracing, type Tracing, TRACING_WORKFLOW_MODULE } from '../../infra/telemetry';
-import { freePort, killed, startProcess } from '../harness/processes';
+import { freePort, killed, startProcess, startWorkerProcess } from '../harness/processes';
 import { eventually } from '../helpers/eventually';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../worker/create-worker';
 
@@ -129,7 +129,7 @@ it('as in production: the API and worker processes export their spans over OTLP,
   try {
     const otlp = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` };
     const engine = await startEngine('tracing-otlp', false);
-    children.push(await startProcess(path.join('worker', 'main.ts'), { ...engine.workerEnv(), ...otlp }, 'worker polling task queue'));
+    children.push(await startWorkerProcess({ ...engine.workerEnv(), ...otlp }));
     const port = await freePort();
     children.push(await startProcess(path.join('api', 'main.ts'), { ...engine.apiEnv(port), ...otlp }, 'API listening'));
 

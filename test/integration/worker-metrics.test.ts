@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { address, orderRequest, type Product, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { Engine } from '../../dev/harness/engine';
-import { freePort, killed, startProcess } from '../harness/processes';
+import { freePort, killed, startWorkerProcess } from '../harness/processes';
 import { eventually } from '../helpers/eventually';
 import { expectInvariants } from '../helpers/invariants';
 import { metricValue, scrape } from '../helpers/metrics';
@@ -30,16 +29,12 @@ beforeAll(async () => {
   });
   await seedWarehouse(engine.db, { id: 'WH-AUTO', mode: 'auto', priority: 10, bins: [] });
   const [metricsPort, temporalMetricsPort] = [await freePort(), await freePort()];
-  worker = await startProcess(
-    path.join('worker', 'main.ts'),
-    {
-      ...engine.workerEnv(),
-      WORKER_METRICS_HOST: '127.0.0.1',
-      WORKER_METRICS_PORT: String(metricsPort),
-      WORKER_TEMPORAL_METRICS_PORT: String(temporalMetricsPort),
-    },
-    'worker polling task queue',
-  );
+  worker = await startWorkerProcess({
+    ...engine.workerEnv(),
+    WORKER_METRICS_HOST: '127.0.0.1',
+    WORKER_METRICS_PORT: String(metricsPort),
+    WORKER_TEMPORAL_METRICS_PORT: String(temporalMetricsPort),
+  });
   worker.stdout!.on('data', (chunk) => (output += chunk));
   worker.stderr!.on('data', (chunk) => (output += chunk));
   workerUrl = `http://127.0.0.1:${metricsPort}`;
