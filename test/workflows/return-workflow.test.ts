@@ -10,6 +10,7 @@ import {
 import { ReturnStatusKey } from '../../workflows/search-attributes';
 import { createTimeSkippingEnv, withWorker } from './environment';
 import { callsOf, fakeActivities, fakeWorld } from './fake-activities';
+import { gate } from './order-scenario';
 import { refusalOf, returnScenario, returnStatuses } from './return-scenario';
 
 let env: TestWorkflowEnvironment;
@@ -100,9 +101,13 @@ describe('return workflow: approval', () => {
     const view = await withWorker(env, fakeActivities(world), async (taskQueue) => {
       const handle = await startReturn(taskQueue, input);
       await untilStatus(handle, 'AWAITING_APPROVAL');
+      // The REJECTED write waits, so the workflow is still there to refuse what comes after.
+      const statusWrite = gate();
+      world.gates.recordReturnStatus = statusWrite.promise;
       const rejected = await handle.executeUpdate(rejectReturnUpdate, { args: [{ by: 'ops-2', note: 'worn' }] });
       expect(await refusalOf(handle.executeUpdate(approveReturnUpdate, { args: [{}] }))).toBe('return_not_awaiting_approval');
       expect(await refusalOf(handle.executeUpdate(cancelReturnUpdate, { args: [{ reason: 'late' }] }))).toBe('return_not_cancellable');
+      statusWrite.open();
       await handle.result();
       return rejected;
     });
@@ -218,8 +223,12 @@ describe('return workflow: cancel and receipt', () => {
     await withWorker(env, fakeActivities(world), async (taskQueue) => {
       const handle = await startReturn(taskQueue, input);
       await untilStatus(handle, 'AWAITING_PARCEL');
+      // The refund waits, so the workflow is still there to refuse the cancel.
+      const refund = gate();
+      world.gates.refundReturn = refund.promise;
       await handle.executeUpdate(receiveReturnUpdate, { args: [{ lines: [{ lineNo: 1, restock: 2, damaged: 0, scrap: 0 }] }] });
       expect(await refusalOf(handle.executeUpdate(cancelReturnUpdate, { args: [{ reason: 'too late' }] }))).toBe('return_not_cancellable');
+      refund.open();
       expect(await handle.result()).toBe('CLOSED');
     });
     expect(callsOf(world, 'voidReturnLabel')).toHaveLength(0);
