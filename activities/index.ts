@@ -2,9 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { CarrierAdapter } from '../carriers/adapter';
 import type { PaymentGateway } from '../payments/gateway';
+import type { SupplierAdapter } from '../suppliers/adapter';
 import { adjustmentActivities } from './adjustments';
 import { backorderActivities, stockWaker } from './backorders';
 import { countActivities } from './counts';
+import { dropshipActivities } from './dropship';
+import { forecastActivities } from './forecasts';
 import { inventoryActivities } from './inventory';
 import { orderActivities } from './orders';
 import { outboundWebhookActivities } from './outbound-webhooks';
@@ -21,6 +24,8 @@ export interface ActivityDeps extends ShipmentSettings {
   db: Knex;
   carrier: CarrierAdapter;
   gateway: PaymentGateway;
+  /** Where dropship orders go. */
+  supplier: SupplierAdapter;
   /** Used to wake backordered orders. */
   temporal: Client;
 }
@@ -34,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...orderActivities(deps.db),
     ...paymentActivities(deps.db, deps.gateway),
     ...shipmentActivities(deps.db, deps.carrier, deps),
+    ...dropshipActivities(deps.db, deps.supplier, deps),
     ...shipmentEndingActivities(deps.db, wake),
     ...returnActivities(deps.db, deps.carrier, deps.gateway, wake),
     ...backorderActivities(deps.db, deps.temporal),
@@ -44,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...purchaseOrderActivities(deps.db, wake),
     ...outboundWebhookActivities(deps.db, deps.temporal),
     ...replenishmentActivities(deps.db, deps.temporal),
+    ...forecastActivities(deps.db),
   }, deps.db, deps.temporal);
 }
 

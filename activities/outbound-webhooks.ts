@@ -19,6 +19,14 @@ export interface WebhookDispatchResult {
 }
 
 const PAGE = 100;
+/** Rows deleted per statement by retention, and statements per dispatcher run: a backlog is worked off over runs, never delaying dispatch long. */
+const PRUNE_BATCH = 500;
+const PRUNE_BATCHES_PER_RUN = 20;
+
+export interface PrunedWebhooks {
+  deliveries: number;
+  events: number;
+}
 
 export const newDeliveryId = (): string => `dlv_${randomBytes(10).toString('hex')}`;
 
@@ -71,7 +79,18 @@ export function outboundWebhookActivities(db: Knex, temporal: Client) {
         .join('outbound_events as event', 'event.id', 'd.event_id')
         .join('webhook_endpoints as endpoint', 'endpoint.id', 'd.endpoint_id')
         .where('d.id', input.deliveryId)
-        .first('d.status', 'event.id as event_id', 'event.type', 'event.data', 'event.created_at', 'endpoint.url', 'endpoint.secret', 'endpoint.active');
+        .first(
+          'd.status',
+          'event.id as event_id',
+          'event.type',
+          'event.data',
+          'event.created_at',
+          'endpoint.url',
+          'endpoint.secret',
+          // The database's clock decides the end of a rotation's grace period, as it set it.
+          db.raw('CASE WHEN endpoint.previous_secret_expires_at > now() THEN endpoint.previous_secret END AS previous_secret'),
+          'endpoint.active',
+        );
       if (!delivery) throw new Error(`webhook delivery ${input.deliveryId} not found`);
       if (delivery.status !== 'PENDING') return { status: delivery.status, statusCode: null };
       if (!delivery.active) {
@@ -81,7 +100,8 @@ export function outboundWebhookActivities(db: Knex, temporal: Client) {
 
       const body = JSON.stringify({ id: eventId(delivery.event_id), type: delivery.type, createdAt: new Date(delivery.created_at).toISOString(), data: delivery.data });
       const startedAt = new Date();
-      const outcome = await post(delivery.url, body, delivery.secret, {
+      const secrets = [delivery.secret, ...(delivery.previous_secret ? [delivery.previous_secret] : [])];
+      const outcome = await post(delivery.url, body, secrets, {
         'x-webhook-id': eventId(delivery.event_id),
         'x-webhook-event': delivery.type,
         'x-webhook-delivery': input.deliveryId,
@@ -116,7 +136,62 @@ export function outboundWebhookActivities(db: Knex, temporal: Client) {
       });
       return { status, statusCode: outcome.statusCode };
     },
+
+    /**
+     * Run by the dispatcher after dispatching: deletes DELIVERED deliveries (with their attempts)
+     * finished more than retentionDays ago, then dispatched events older than that with no delivery
+     * left. FAILED and PENDING deliveries, and so their events, are kept. Batched, and capped per run.
+     */
+    async pruneOutboundWebhooks(input: { retentionDays: number }): Promise<PrunedWebhooks> {
+      const context = Context.current();
+      const pruned: PrunedWebhooks = { deliveries: 0, events: 0 };
+      for (let batch = 0; batch < PRUNE_BATCHES_PER_RUN; batch += 1) {
+        const deleted = await pruneDeliveries(db, input.retentionDays);
+        pruned.deliveries += deleted;
+        context.heartbeat();
+        if (deleted < PRUNE_BATCH) break;
+      }
+      for (let batch = 0; batch < PRUNE_BATCHES_PER_RUN; batch += 1) {
+        const deleted = await pruneEvents(db, input.retentionDays);
+        pruned.events += deleted;
+        context.heartbeat();
+        if (deleted < PRUNE_BATCH) break;
+      }
+      return pruned;
+    },
   };
+}
+
+/** One batch of old DELIVERED deliveries and their attempts, in one statement. */
+async function pruneDeliveries(db: Knex, retentionDays: number): Promise<number> {
+  const { rows } = await db.raw(
+    `WITH batch AS (
+       SELECT id FROM webhook_deliveries
+       WHERE status = 'DELIVERED' AND finished_at < now() - make_interval(days => ?)
+       ORDER BY finished_at LIMIT ? FOR UPDATE SKIP LOCKED),
+     attempts AS (DELETE FROM webhook_delivery_attempts a USING batch WHERE a.delivery_id = batch.id)
+     DELETE FROM webhook_deliveries d USING batch WHERE d.id = batch.id RETURNING d.id`,
+    [retentionDays, PRUNE_BATCH],
+  );
+  return rows.length;
+}
+
+/**
+ * One batch of old dispatched events no delivery refers to any more (all delivered and pruned, or
+ * none subscribed). An emitter retrying with an event's key after this would write it again;
+ * emitters retry within minutes, retention is days.
+ */
+async function pruneEvents(db: Knex, retentionDays: number): Promise<number> {
+  const { rows } = await db.raw(
+    `DELETE FROM outbound_events WHERE id IN (
+       SELECT event.id FROM outbound_events event
+       WHERE event.dispatched_at IS NOT NULL AND event.created_at < now() - make_interval(days => ?)
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = event.id)
+       ORDER BY event.created_at LIMIT ? FOR UPDATE SKIP LOCKED)
+     RETURNING id`,
+    [retentionDays, PRUNE_BATCH],
+  );
+  return rows.length;
 }
 
 export const eventId = (id: number | string): string => `evt_${id}`;
@@ -172,13 +247,14 @@ async function finish(db: Knex, deliveryId: string, status: 'DELIVERED' | 'FAILE
 
 /**
  * POSTs a signed body: X-Webhook-Timestamp (unix seconds, of this attempt) and
- * X-Webhook-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">, as carriers sign theirs.
+ * X-Webhook-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">, as carriers sign theirs; during
+ * a rotation's grace period one signature per secret, the new one first: `v1=<new>,v1=<previous>`.
  * Any 2xx is success; redirects are not followed.
  */
 async function post(
   url: string,
   body: string,
-  secret: string,
+  secrets: string[],
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<{ ok: boolean; statusCode: number | null; error: string | null }> {
@@ -192,7 +268,7 @@ async function post(
         'content-type': 'application/json',
         'user-agent': 'oms-webhooks/1',
         'x-webhook-timestamp': String(timestamp),
-        'x-webhook-signature': signWebhook(secret, timestamp, body),
+        'x-webhook-signature': secrets.map((secret) => signWebhook(secret, timestamp, body)).join(','),
         ...headers,
       },
       body,

@@ -57,7 +57,7 @@ async function raiseDraft(trx: Knex.Transaction, draft: DraftPlan, idempotencyKe
     locationId: draft.locationId,
     lines: draft.lines.map((line) => ({ sku: line.sku, quantity: line.quantity, unitCostCents: line.unitCostCents })),
     source: draft.lines.every((line) => line.why.jit) ? 'jit' : 'replenishment',
-    reason: draft.lines.map((line) => `${line.sku}: position ${line.why.position} (${line.why.trigger}), order ${line.quantity}`).join('; ').slice(0, 500),
+    reason: draftReason(draft),
     submit: draft.submit,
     idempotencyKey,
   });
@@ -68,6 +68,16 @@ async function raiseDraft(trx: Knex.Transaction, draft: DraftPlan, idempotencyKe
       data: { sku: line.sku, locationId: line.locationId, purchaseOrderId, quantity: line.quantity, why: line.why },
     });
   }
+}
+
+/** Why each line is ordered, led by why an auto-submittable draft waits (first, so the 500-character cut never drops it). */
+function draftReason(draft: DraftPlan): string {
+  const held =
+    draft.why.held === 'below_minimum_order_value'
+      ? `held for approval (below_minimum_order_value): total ${draft.totalCents} cents is below the supplier's minimum order of ${draft.why.minimumOrderCents} cents; `
+      : '';
+  const lines = draft.lines.map((line) => `${line.sku}: position ${line.why.position} (${line.why.trigger}), order ${line.quantity}`).join('; ');
+  return `${held}${lines}`.slice(0, 500);
 }
 
 /**

@@ -12,9 +12,12 @@ import { errorHandling } from './plugins/error-handler';
 import { metrics } from './plugins/metrics';
 import { tracing } from './plugins/tracing';
 import { adjustmentRoutes } from './routes/adjustments';
+import { analyticsRoutes } from './routes/analytics';
 import { apiKeyRoutes } from './routes/api-keys';
 import { consignmentRuleRoutes } from './routes/consignment-rules';
 import { countRoutes } from './routes/counts';
+import { dashboardRoutes } from './routes/dashboard';
+import { dashboardDataRoutes } from './routes/dashboard-data';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { kitRoutes } from './routes/kits';
@@ -23,6 +26,9 @@ import { orderRoutes } from './routes/orders';
 import { productRoutes } from './routes/products';
 import { purchaseOrderRoutes } from './routes/purchase-orders';
 import { supplierRoutes } from './routes/suppliers';
+import { dropshipRoutes } from './routes/dropship';
+import { dropshipWebhookRoutes } from './routes/dropship-webhooks';
+import { forecastRoutes } from './routes/forecasts';
 import { supplierWebhookRoutes } from './purchasing/supplier-webhook';
 import { reportRoutes } from './routes/reports';
 import { replenishmentRoutes } from './routes/replenishment';
@@ -100,7 +106,8 @@ export function buildApp(deps: ApiDeps) {
   const routePlugins = [
     healthRoutes, orderRoutes, returnRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes,
     reportRoutes, consignmentRuleRoutes, adjustmentRoutes, countRoutes, kitRoutes, transferRoutes, webhookEndpointRoutes, replenishmentRoutes,
-    supplierRoutes, purchaseOrderRoutes, supplierWebhookRoutes,
+    analyticsRoutes, dashboardDataRoutes, dashboardRoutes, forecastRoutes,
+    supplierRoutes, purchaseOrderRoutes, supplierWebhookRoutes, dropshipRoutes, dropshipWebhookRoutes,
   ];
   for (const routes of routePlugins) {
     app.register(routes, routeDeps);

@@ -171,7 +171,8 @@ export const Order = Type.Object({
     Type.Object({
       id: Type.String(),
       shipmentNo: Type.Integer(),
-      locationId: Type.String(),
+      locationId: Nullable(Type.String({ description: 'The warehouse it ships from; null for a dropship shipment' })),
+      supplierId: Nullable(Type.String({ description: 'The supplier that ships a dropship shipment' })),
       status: OneOf(SHIPMENT_STATUSES),
       trackingNumber: Nullable(Type.String()),
       labelUrl: Nullable(Type.String()),

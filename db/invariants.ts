@@ -204,6 +204,7 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
     shipment_units: number;
     ledger_units: number;
     is_kit: boolean | null;
+    is_dropship: boolean | null;
   }>(
     db,
     `WITH shipped AS (
@@ -225,20 +226,21 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
       ), lines AS (
         SELECT coalesce(ol.order_id, sh.order_id) AS order_id, coalesce(ol.line_no, sh.line_no) AS line_no,
                ol.sku, ol.quantity, ol.qty_shipped, ol.qty_lost, ol.qty_cancelled, coalesce(sh.units, 0) AS shipment_units,
-               coalesce(p.kind = 'kit', false) AS is_kit
+               coalesce(p.kind = 'kit', false) AS is_kit, ol.dropship_supplier_id IS NOT NULL AS is_dropship
           FROM order_lines ol
           LEFT JOIN products p ON p.sku = ol.sku
           FULL JOIN shipped sh ON sh.order_id = ol.order_id AND sh.line_no = ol.line_no
       )
       SELECT coalesce(lines.order_id, lg.order_id) AS order_id, lines.line_no, coalesce(lines.sku, lg.sku) AS sku,
              lines.quantity, lines.qty_shipped, lines.qty_lost, lines.qty_cancelled,
-             coalesce(lines.shipment_units, 0) AS shipment_units, coalesce(lg.units, 0) AS ledger_units, lines.is_kit
+             coalesce(lines.shipment_units, 0) AS shipment_units, coalesce(lg.units, 0) AS ledger_units, lines.is_kit, lines.is_dropship
         FROM lines
         FULL JOIN ledger lg ON lg.order_id = lines.order_id AND lg.sku = lines.sku
        WHERE lines.quantity IS NULL
           OR lines.qty_shipped + lines.qty_cancelled > lines.quantity
           OR lines.qty_shipped <> lines.shipment_units
-          OR (NOT lines.is_kit AND lines.qty_shipped + lines.qty_lost <> coalesce(lg.units, 0))
+          -- Dropshipped lines leave no ledger rows: the supplier's stock moved, not ours.
+          OR (NOT lines.is_kit AND NOT lines.is_dropship AND lines.qty_shipped + lines.qty_lost <> coalesce(lg.units, 0))
        ORDER BY 1, 2, 3`,
     SHIPPED_STATUSES,
   );
@@ -258,7 +260,7 @@ async function orderLinesMatchShipments(db: Knex): Promise<string[]> {
       problems.push(`shipped ${row.qty_shipped} + cancelled ${row.qty_cancelled} exceeds ordered ${row.quantity}`);
     }
     if (row.qty_shipped !== shipmentUnits) problems.push(`qty_shipped ${row.qty_shipped} but its shipped parcels carry ${shipmentUnits}`);
-    if (!row.is_kit && row.qty_shipped! + row.qty_lost! !== ledgerUnits) {
+    if (!row.is_kit && !row.is_dropship && row.qty_shipped! + row.qty_lost! !== ledgerUnits) {
       problems.push(`qty_shipped ${row.qty_shipped} + qty_lost ${row.qty_lost} but the ledger shipped ${ledgerUnits}`);
     }
     return `invariant 3 (order lines): order ${row.order_id} line ${row.line_no} (${row.sku}): ${problems.join('; ')}`;

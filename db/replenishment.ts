@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import {
+  type DemandForecastInput,
   type DraftPlan,
   groupIntoDrafts,
   type LocationPolicy,
@@ -65,6 +66,7 @@ export async function planReplenishment(db: Knex, defaults: ReplenishmentDefault
   const settingsOf = new Map(settingsRows.map((row) => [pairKey(row.sku, row.location_id), row]));
   const { incoming, drafted } = await onOrder(db, pairList);
   const demand = await dailyDemand(db, pairList, defaults.demandWindowDays);
+  const forecasts = await storedForecasts(db, pairList);
   const plans = pairList.map(({ sku, locationId }) => {
     const key = pairKey(sku, locationId);
     const level = levelOf.get(key);
@@ -74,6 +76,7 @@ export async function planReplenishment(db: Knex, defaults: ReplenishmentDefault
       locationId,
       settings: settingsFrom(settingsOf.get(key), terms.jit, defaults),
       dailyDemand: demand.get(key) ?? new Array(defaults.demandWindowDays).fill(0),
+      forecast: forecasts.get(key),
       stock: {
         onHand: level?.on_hand ?? 0,
         reserved: level?.reserved ?? 0,
@@ -90,7 +93,8 @@ export async function planReplenishment(db: Knex, defaults: ReplenishmentDefault
     const row = policies.find((policy) => policy.location_id === locationId);
     return row ? { mode: row.mode, autoLimitCents: row.auto_limit_cents } : SUGGEST_ONLY;
   };
-  return { plans, drafts: groupIntoDrafts(plans, policyOf) };
+  const minimumOrderCents = new Map([...supply.values()].map((terms) => [terms.supplierId, terms.minimumOrderCents]));
+  return { plans, drafts: groupIntoDrafts(plans, policyOf, (supplierId) => minimumOrderCents.get(supplierId) ?? 0) };
 }
 
 const pairKey = (sku: string, locationId: string) => JSON.stringify([sku, locationId]);
@@ -113,12 +117,12 @@ function settingsFrom(row: Record<string, any> | undefined, jit: boolean, defaul
 }
 
 /** Active stocked products in scope with an active preferred supplier, and that supplier's terms. */
-async function preferredSupply(db: Knex, skus?: readonly string[]): Promise<Map<string, SupplyTerms & { jit: boolean }>> {
+async function preferredSupply(db: Knex, skus?: readonly string[]): Promise<Map<string, SupplyTerms & { jit: boolean; minimumOrderCents: number }>> {
   const query = db('supplier_products as sp')
     .join('suppliers as s', 's.id', 'sp.supplier_id')
     .join('products as p', 'p.sku', 'sp.sku')
     .where({ 'sp.preferred': true, 's.active': true, 'p.active': true, 'p.kind': 'standard' })
-    .select('sp.sku', 'sp.supplier_id', 's.lead_time_days', 'sp.pack_size', 'sp.minimum_order_quantity', 'sp.unit_cost_cents', 'p.jit');
+    .select('sp.sku', 'sp.supplier_id', 's.lead_time_days', 's.minimum_order_cents', 'sp.pack_size', 'sp.minimum_order_quantity', 'sp.unit_cost_cents', 'p.jit');
   if (skus) query.whereIn('sp.sku', skus);
   const rows = await query;
   return new Map(
@@ -131,6 +135,7 @@ async function preferredSupply(db: Knex, skus?: readonly string[]): Promise<Map<
         moq: row.minimum_order_quantity,
         unitCostCents: row.unit_cost_cents,
         jit: row.jit,
+        minimumOrderCents: row.minimum_order_cents,
       },
     ]),
   );
@@ -175,6 +180,27 @@ async function onOrder(db: Knex, pairs: { sku: string; locationId: string }[]) {
     incoming: new Map<string, number>(rows.map((row) => [pairKey(row.sku, row.location_id), row.incoming])),
     drafted: new Map<string, number>(rows.map((row) => [pairKey(row.sku, row.location_id), row.drafted])),
   };
+}
+
+/** Days of a stored forecast read from today on: a lead time and review period longer than this plan from the average. */
+const FORECAST_DAYS_READ = 180;
+
+/** The nightly forecasts of the pairs, from today on (a forecast computed days ago loses its past days). */
+async function storedForecasts(db: Knex, pairs: { sku: string; locationId: string }[]): Promise<Map<string, DemandForecastInput>> {
+  const { rows } = await db.raw(
+    `SELECT sku, location_id, method, error_std_dev,
+            jsonb_path_query_array(daily, ('$[' || offset_days || ' to ' || (offset_days + ?::int - 1) || '].mean')::jsonpath) AS means
+       FROM (SELECT *, (now() AT TIME ZONE 'UTC')::date - computed_for AS offset_days FROM demand_forecasts
+              WHERE sku = ANY(?) AND location_id = ANY(?)) f
+      WHERE offset_days >= 0`,
+    [FORECAST_DAYS_READ, [...new Set(pairs.map((pair) => pair.sku))], [...new Set(pairs.map((pair) => pair.locationId))]],
+  );
+  return new Map(
+    (rows as { sku: string; location_id: string; method: string; error_std_dev: number; means: number[] }[]).map((row) => [
+      pairKey(row.sku, row.location_id),
+      { method: row.method, dailyMeans: row.means, errorStdDev: row.error_std_dev },
+    ]),
+  );
 }
 
 /** Units shipped per UTC day over the window ending today, oldest first, one entry per day. */

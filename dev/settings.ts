@@ -2,8 +2,8 @@ import path from 'node:path';
 import { portFrom } from '../infra/config';
 
 /**
- * What `npm start` reads from the environment on top of infra/config.ts (which the API, worker and
- * carrier read themselves). An unset DATABASE_URL or TEMPORAL_ADDRESS means "start one here".
+ * What `npm start` reads from the environment on top of infra/config.ts (which the API, worker,
+ * carrier and supplier read themselves). An unset DATABASE_URL or TEMPORAL_ADDRESS means "start one here".
  */
 export interface DevSettings {
   dataDir: string;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDb, ensureDatabase, migrateLatest } from '../db/knex';
 import { loadSandboxCarrierConfig } from '../carriers/sandbox/config';
+import { loadSandboxSupplierConfig } from '../suppliers/sandbox/config';
 import { Config, loadConfig } from '../infra/config';
 import { spawnManaged } from './children';
 import { DEMO_PRODUCTS, DEMO_WAREHOUSES, seedDemoCatalog } from './demo-catalog';
@@ -17,12 +18,13 @@ import { assertPortsFree, httpStatus, isPortOpen, waitFor } from './wait';
 /**
  * `npm start`: the whole engine on one machine. Postgres and Temporal are the ones named by
  * DATABASE_URL / TEMPORAL_ADDRESS, or embedded ones started here with their data in DATA_DIR;
- * then the sandbox carrier, the worker and the API run as child processes until Ctrl-C.
+ * then the sandbox carrier, the sandbox supplier, the worker and the API run as child processes until Ctrl-C.
  */
 const ROOT = path.resolve(__dirname, '..');
 const READY_TIMEOUT_MS = 180_000;
 const SERVICES = [
   { name: 'carrier', entry: 'carriers/sandbox/main.ts' },
+  { name: 'supplier', entry: 'suppliers/sandbox/main.ts' },
   { name: 'worker', entry: 'worker/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ];
@@ -31,10 +33,12 @@ async function main(lifecycle: Lifecycle): Promise<void> {
   const settings = loadDevSettings();
   const config = loadConfig();
   const sandboxCarrier = loadSandboxCarrierConfig();
+  const sandboxSupplier = loadSandboxSupplierConfig();
   fs.mkdirSync(settings.dataDir, { recursive: true });
   await assertPortsFree([
     { port: config.api.port, variable: 'API_PORT', purpose: 'API' },
     { port: sandboxCarrier.port, variable: 'CARRIER_SANDBOX_PORT', purpose: 'sandbox carrier' },
+    { port: sandboxSupplier.port, variable: 'SUPPLIER_SANDBOX_PORT', purpose: 'sandbox supplier' },
     ...(settings.databaseUrl ? [] : [{ port: settings.embeddedPgPort, variable: 'EMBEDDED_PG_PORT', purpose: 'embedded Postgres' }]),
     ...(settings.temporalAddress
       ? []
@@ -52,6 +56,7 @@ async function main(lifecycle: Lifecycle): Promise<void> {
 
   const apiUrl = `http://localhost:${config.api.port}`;
   const carrierUrl = `http://127.0.0.1:${sandboxCarrier.port}`;
+  const supplierUrl = `http://127.0.0.1:${sandboxSupplier.port}`;
   startServices(lifecycle, {
     ...process.env,
     DATABASE_URL: database.url,
@@ -63,10 +68,15 @@ async function main(lifecycle: Lifecycle): Promise<void> {
     CARRIER_SANDBOX_URL: carrierUrl,
     CARRIER_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${config.api.port}/v1/webhooks/carriers/sandbox`,
     CARRIER_SANDBOX_TIMETABLE: sandboxCarrier.timetable,
+    SUPPLIER_SANDBOX_PORT: String(sandboxSupplier.port),
+    SUPPLIER_SANDBOX_URL: supplierUrl,
+    SUPPLIER_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${config.api.port}/v1/webhooks/dropship/sandbox`,
+    SUPPLIER_SANDBOX_TIMETABLE: sandboxSupplier.timetable,
   });
   const readiness = { timeoutMs: READY_TIMEOUT_MS, signal: lifecycle.signal };
   await Promise.all([
     waitFor('The sandbox carrier', () => isPortOpen(sandboxCarrier.port), readiness),
+    waitFor('The sandbox supplier', () => isPortOpen(sandboxSupplier.port), readiness),
     waitFor('The API', async () => (await httpStatus(`http://127.0.0.1:${config.api.port}/health/ready`)) === 200, readiness),
   ]);
 
@@ -79,6 +89,7 @@ async function main(lifecycle: Lifecycle): Promise<void> {
       temporalUiUrl: temporal.uiUrl,
       databaseUrl: database.url,
       carrierUrl,
+      supplierUrl,
       dataDir: settings.dataDir,
       apiKeys: database.apiKeys,
     }),
@@ -147,7 +158,7 @@ function startServices(lifecycle: Lifecycle, env: NodeJS.ProcessEnv): void {
       onUnexpectedExit: (description) => void lifecycle.shutdown(1, `${description}; stopping everything`),
     }),
   );
-  lifecycle.onStop('services', 'the API, worker and sandbox carrier', async () => {
+  lifecycle.onStop('services', 'the API, worker, sandbox carrier and sandbox supplier', async () => {
     await Promise.all(running.map((service) => service.stop()));
   });
 }

@@ -9,6 +9,7 @@ export interface RunningStack {
   temporalUiUrl?: string;
   databaseUrl: string;
   carrierUrl: string;
+  supplierUrl: string;
   dataDir: string;
   apiKeys: DevApiKey[];
 }
@@ -20,10 +21,12 @@ export function formatSummary(stack: RunningStack): string {
   const clientKey = stack.apiKeys.find((k) => k.role === 'client')?.key ?? '<client key>';
   const rows: [string, string][] = [
     ['API', `${stack.apiUrl}   (OpenAPI docs: ${stack.apiUrl}/docs)`],
+    ['Dashboard', `${stack.apiUrl}/dashboard   (sign in with the ops key)`],
     ['Temporal', `${stack.temporalAddress}   (namespace ${stack.namespace}, task queue ${stack.taskQueue})`],
     ['Temporal Web UI', stack.temporalUiUrl ?? 'the UI of your TEMPORAL_ADDRESS server (not started here)'],
     ['Postgres', maskPassword(stack.databaseUrl)],
     ['Sandbox carrier', stack.carrierUrl],
+    ['Sandbox supplier', stack.supplierUrl],
     ['Data', stack.dataDir],
   ];
   return [

@@ -106,8 +106,17 @@ export interface SkuPlanInput {
   settings: SkuSettings;
   /** Units shipped per day over the demand window, oldest first. */
   dailyDemand: readonly number[];
+  /** The stored demand forecast from today on, when there is one: it replaces the window's average and variance. */
+  forecast?: DemandForecastInput;
   stock: StockPosition;
   supply: SupplyTerms;
+}
+
+/** A demand forecast as replenishment reads it: each day's expected units from today on, and its one-day error. */
+export interface DemandForecastInput {
+  method: string;
+  dailyMeans: readonly number[];
+  errorStdDev: number;
 }
 
 /** Every input and intermediate number of one SKU's plan. */
@@ -115,6 +124,10 @@ export interface SkuPlanWhy {
   method: ReplenishmentMethod;
   jit: boolean;
   demand: DemandStats;
+  /** Where the service-level numbers came from: the stored forecast, or the demand window's average and variance. */
+  demandSource: 'forecast' | 'average';
+  /** With demandSource forecast: its method, the units it expects over the lead time and the review days, and its error. */
+  forecast: { method: string; leadTimeDemand: number; reviewDemand: number; errorStdDev: number } | null;
   leadTimeDays: number;
   leadTimeFrom: 'settings' | 'supplier';
   serviceLevel: number | null;
@@ -158,6 +171,8 @@ export interface SkuPlan {
  * One SKU at one location: where its inventory position stands against its reorder point, and
  * what to order to bring it back up to its order-up-to level.
  * - service_level: reorder point = d̄ × L + z × σ × √L; order up to the reorder point + d̄ × review days.
+ *   With a stored forecast, d̄ × L is the forecast's units over the lead time, σ its one-day error,
+ *   and d̄ × review days its units over the review days after the lead time.
  * - par: order up to the par level whenever the position is below it.
  * - min_max: order up to max when the position is at or below min.
  * - jit (any method): no safety stock and no stock kept; order exactly what backorders lack.
@@ -169,7 +184,12 @@ export function planSku(input: SkuPlanInput): SkuPlan {
   const position = stock.onHand - stock.reserved + stock.incoming + stock.drafted - stock.backordered;
   const statistical = settings.method === 'service_level' && !settings.jit;
   const z = statistical ? zScore(settings.serviceLevel) : null;
-  const safetyStockUnits = statistical ? safetyStock(settings.serviceLevel, demand.stdDevDaily, leadTimeDays) : 0;
+  const forecast = statistical ? forecastOver(input.forecast, leadTimeDays, settings.reviewDays) : null;
+  const safetyStockUnits = !statistical
+    ? 0
+    : forecast
+      ? safetyStock(settings.serviceLevel, forecast.errorStdDev, leadTimeDays)
+      : safetyStock(settings.serviceLevel, demand.stdDevDaily, leadTimeDays);
   const safety = Math.ceil(safetyStockUnits);
   let reorderPointUnits: number;
   let orderUpTo: number;
@@ -192,8 +212,8 @@ export function planSku(input: SkuPlanInput): SkuPlan {
     trigger = 'min_max: position <= minLevel';
     triggered = position <= reorderPointUnits;
   } else {
-    reorderPointUnits = reorderPoint(demand.averageDaily, leadTimeDays, safetyStockUnits);
-    orderUpTo = Math.ceil(reorderPointUnits + demand.averageDaily * settings.reviewDays);
+    reorderPointUnits = forecast ? forecast.leadTimeDemand + safetyStockUnits : reorderPoint(demand.averageDaily, leadTimeDays, safetyStockUnits);
+    orderUpTo = Math.ceil(reorderPointUnits + (forecast ? forecast.reviewDemand : demand.averageDaily * settings.reviewDays));
     trigger = 'service_level: position <= reorderPoint';
     triggered = position <= Math.ceil(reorderPointUnits);
   }
@@ -210,6 +230,8 @@ export function planSku(input: SkuPlanInput): SkuPlan {
       method: settings.method,
       jit: settings.jit,
       demand,
+      demandSource: forecast ? 'forecast' : 'average',
+      forecast,
       leadTimeDays,
       leadTimeFrom: settings.leadTimeDays === null ? 'supplier' : 'settings',
       serviceLevel: statistical ? settings.serviceLevel : null,
@@ -234,6 +256,16 @@ export function planSku(input: SkuPlanInput): SkuPlan {
   };
 }
 
+/**
+ * The forecast's expected units over the lead time and over the review days after it (trend, season
+ * and planned events included), or null when it does not reach that far: then the average plans.
+ */
+function forecastOver(forecast: DemandForecastInput | undefined, leadTimeDays: number, reviewDays: number): SkuPlanWhy['forecast'] {
+  if (!forecast || leadTimeDays + reviewDays > forecast.dailyMeans.length) return null;
+  const sum = (from: number, to: number) => forecast.dailyMeans.slice(from, to).reduce((total, mean) => total + mean, 0);
+  return { method: forecast.method, leadTimeDemand: sum(0, leadTimeDays), reviewDemand: sum(leadTimeDays, leadTimeDays + reviewDays), errorStdDev: forecast.errorStdDev };
+}
+
 function required(value: number | null, name: string): number {
   if (value === null) throw new RangeError(`${name} is required by this method`);
   return value;
@@ -250,16 +282,33 @@ export interface DraftPlan {
   locationId: string;
   lines: SkuPlan[];
   totalCents: number;
-  /** auto when the location's policy is auto and the total is within its limit; else ops approve. */
+  /**
+   * auto when the location's policy is auto, the total is within its limit and reaches the supplier's
+   * minimum order value; else ops approve.
+   */
   submit: 'auto' | 'approval';
-  why: { policy: LocationPolicyMode; autoLimitCents: number; totalCents: number; rule: string };
+  why: {
+    policy: LocationPolicyMode;
+    autoLimitCents: number;
+    minimumOrderCents: number;
+    totalCents: number;
+    rule: string;
+    /** below_minimum_order_value when the policy alone would have submitted it: ops add lines, lower the minimum or cancel. */
+    held: 'below_minimum_order_value' | null;
+  };
 }
 
 /**
  * One draft per supplier and location, for the SKUs with something to order, in a stable order
- * (supplier, location, then SKU), each with the location policy's decision on submitting it.
+ * (supplier, location, then SKU), each with the location policy's decision on submitting it. A draft
+ * under its supplier's minimum order value is never submitted by itself, as a person submitting it
+ * would be refused.
  */
-export function groupIntoDrafts(plans: readonly SkuPlan[], policyOf: (locationId: string) => LocationPolicy): DraftPlan[] {
+export function groupIntoDrafts(
+  plans: readonly SkuPlan[],
+  policyOf: (locationId: string) => LocationPolicy,
+  minimumOrderCentsOf: (supplierId: string) => number,
+): DraftPlan[] {
   const groups = new Map<string, SkuPlan[]>();
   const ordered = plans.filter((plan) => plan.quantity > 0).sort((x, y) => compare(x.supplierId, y.supplierId) || compare(x.locationId, y.locationId) || compare(x.sku, y.sku));
   for (const plan of ordered) {
@@ -270,14 +319,23 @@ export function groupIntoDrafts(plans: readonly SkuPlan[], policyOf: (locationId
     const { supplierId, locationId } = lines[0];
     const totalCents = lines.reduce((sum, line) => sum + line.why.lineValueCents, 0);
     const policy = policyOf(locationId);
-    const auto = policy.mode === 'auto' && totalCents <= policy.autoLimitCents;
+    const minimumOrderCents = minimumOrderCentsOf(supplierId);
+    const policyAllows = policy.mode === 'auto' && totalCents <= policy.autoLimitCents;
+    const belowMinimum = totalCents < minimumOrderCents;
     return {
       supplierId,
       locationId,
       lines,
       totalCents,
-      submit: auto ? 'auto' : 'approval',
-      why: { policy: policy.mode, autoLimitCents: policy.autoLimitCents, totalCents, rule: 'auto when policy is auto and totalCents <= autoLimitCents' },
+      submit: policyAllows && !belowMinimum ? 'auto' : 'approval',
+      why: {
+        policy: policy.mode,
+        autoLimitCents: policy.autoLimitCents,
+        minimumOrderCents,
+        totalCents,
+        rule: 'auto when policy is auto and minimumOrderCents <= totalCents <= autoLimitCents',
+        held: policyAllows && belowMinimum ? 'below_minimum_order_value' : null,
+      },
     };
   });
 }

@@ -1,7 +1,7 @@
 import type { OrderStatus, ShipmentStatus } from './types';
 import { FINAL_ORDER_STATUSES } from './types';
 
-const BEFORE_SHIPPING: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'PACKED', 'LABELLED'];
+const BEFORE_SHIPPING: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'PACKED', 'LABELLED', 'AWAITING_SUPPLIER'];
 /** Ended without the parcel leaving: nothing of it ships, nothing of it is charged. */
 const NEVER_SHIPPED: ShipmentStatus[] = ['CANCELLED', 'FAILED'];
 const WITH_THE_CARRIER: ShipmentStatus[] = ['SHIPPED', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION'];

@@ -41,6 +41,8 @@ export const SHIPMENT_STATUSES = [
   'AWAITING_PACK',
   'PACKED',
   'LABELLED',
+  /** A dropship shipment: the supplier has the order and has not shipped it yet. */
+  'AWAITING_SUPPLIER',
   'SHIPPED',
   'IN_TRANSIT',
   'OUT_FOR_DELIVERY',
@@ -79,6 +81,8 @@ export interface OrderLine {
   sku: string;
   quantity: number;
   unitPriceCents: number;
+  /** Routed at intake to this supplier, which ships it; never reserved from our stock. */
+  dropshipSupplierId?: string;
 }
 
 /** What the order does about a lost parcel: give the money back, or ship the same units again. */

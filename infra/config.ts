@@ -63,6 +63,16 @@ export interface Config {
     /** Verified events for a tracking number no shipment has yet are picked up by its label this long. */
     webhookUnmatchedTtlMinutes: number;
   };
+  /** The dropship supplier service orders for dropshipped products go to (suppliers/index.ts knows the names). */
+  supplier: {
+    name: string;
+    sandboxUrl: string;
+    sandboxApiKey: string;
+    /** Secret per supplier service name for dropship webhook signatures, from SUPPLIER_WEBHOOK_SECRET_<NAME>. */
+    webhookSecrets: Record<string, string>;
+    /** The same window as purchase order webhooks (SUPPLIER_WEBHOOK_TOLERANCE_SECONDS). */
+    webhookToleranceSeconds: number;
+  };
   payments: {
     /** Which payment gateway the worker uses; worker/collaborators.ts knows the supported names. */
     gateway: string;
@@ -133,6 +143,7 @@ export interface Config {
     /** Fixed into each return when it is requested. */
     policy: ReturnPolicy;
   };
+  reports: ReportSettings;
   outboundWebhooks: {
     /** Endpoints may be http://localhost or http://127.0.0.1 (never in production); every other one must be https. */
     allowLocalHttp: boolean;
@@ -140,7 +151,24 @@ export interface Config {
     dispatchEvery: string;
     /** Fixed into each delivery when its workflow starts. */
     retry: WebhookRetrySettings;
+    /** Delivered events and their attempts are deleted this many days after delivery; failed ones are kept. */
+    retentionDays: number;
+    /** After a secret rotation, deliveries are signed with the previous secret too for this many hours. */
+    secretGraceHours: number;
   };
+}
+
+export interface ReportSettings {
+  /** The longest date range a report covers, in days (REPORTS_MAX_RANGE_DAYS). */
+  maxRangeDays: number;
+  /** ABC shares of value shipped, in percent, A first; they add up to 100 (REPORTS_ABC_A/B/C_PERCENT). */
+  abcThresholds: { a: number; b: number; c: number };
+  /** Stock with no outbound movement for this many days is dead (REPORTS_DEAD_STOCK_DAYS). */
+  deadStockDays: number;
+  /** An order ships on time within this many hours of its creation (REPORTS_ON_TIME_SLA_HOURS). */
+  onTimeSlaHours: number;
+  /** Surplus is stock beyond this many days of demand (REPORTS_COVER_DAYS). */
+  coverDays: number;
 }
 
 export interface PurchasingSettings {
@@ -201,10 +229,17 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
       name: env.CARRIER?.trim() || 'sandbox',
       sandboxUrl: env.CARRIER_SANDBOX_URL || 'http://127.0.0.1:3100',
       sandboxApiKey: env.CARRIER_SANDBOX_API_KEY || (isProduction(env) ? '' : 'sandbox-carrier-dev-key'),
-      webhookSecrets: webhookSecretsFrom(env),
+      webhookSecrets: webhookSecretsFrom(env, 'CARRIER_WEBHOOK_SECRET_', 'sandbox-webhook-dev-secret'),
       webhookToleranceSeconds: intFrom(env, 'CARRIER_WEBHOOK_TOLERANCE_SECONDS', 300),
       webhookFailureRetentionHours: intFrom(env, 'WEBHOOK_FAILURE_RETENTION_HOURS', 72),
       webhookUnmatchedTtlMinutes: positiveIntFrom(env, 'WEBHOOK_UNMATCHED_TTL_MINUTES', 60),
+    },
+    supplier: {
+      name: env.SUPPLIER?.trim() || 'sandbox',
+      sandboxUrl: env.SUPPLIER_SANDBOX_URL || 'http://127.0.0.1:3200',
+      sandboxApiKey: env.SUPPLIER_SANDBOX_API_KEY || (isProduction(env) ? '' : 'sandbox-supplier-dev-key'),
+      webhookSecrets: webhookSecretsFrom(env, 'SUPPLIER_WEBHOOK_SECRET_', 'sandbox-supplier-webhook-dev-secret'),
+      webhookToleranceSeconds: purchasingSettingsFrom(env).supplierWebhookToleranceSeconds,
     },
     payments: {
       gateway: env.PAYMENT_GATEWAY?.trim() || 'sandbox',
@@ -259,6 +294,7 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
         restockingFeePercent: percentFrom(env, 'RETURN_RESTOCKING_FEE_PERCENT', 10),
       },
     },
+    reports: reportSettingsFrom(env),
     outboundWebhooks: {
       allowLocalHttp: !isProduction(env),
       dispatchEvery: env.OUTBOUND_WEBHOOK_DISPATCH_EVERY?.trim() || '10s',
@@ -268,7 +304,27 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
         maxSeconds: positiveIntFrom(env, 'OUTBOUND_WEBHOOK_RETRY_MAX_SECONDS', 3600),
         timeoutMs: boundedIntFrom(env, 'OUTBOUND_WEBHOOK_TIMEOUT_MS', 10_000, 1, 60_000),
       },
+      retentionDays: positiveIntFrom(env, 'OUTBOUND_WEBHOOK_RETENTION_DAYS', 30),
+      secretGraceHours: intFrom(env, 'OUTBOUND_WEBHOOK_SECRET_GRACE_HOURS', 24),
     },
+  };
+}
+
+function reportSettingsFrom(env: NodeJS.ProcessEnv): ReportSettings {
+  const abcThresholds = {
+    a: percentFrom(env, 'REPORTS_ABC_A_PERCENT', 80),
+    b: percentFrom(env, 'REPORTS_ABC_B_PERCENT', 15),
+    c: percentFrom(env, 'REPORTS_ABC_C_PERCENT', 5),
+  };
+  if (abcThresholds.a + abcThresholds.b + abcThresholds.c !== 100) {
+    throw new Error(`REPORTS_ABC_A/B/C_PERCENT must add up to 100, got ${abcThresholds.a}/${abcThresholds.b}/${abcThresholds.c}`);
+  }
+  return {
+    maxRangeDays: positiveIntFrom(env, 'REPORTS_MAX_RANGE_DAYS', 366),
+    abcThresholds,
+    deadStockDays: positiveIntFrom(env, 'REPORTS_DEAD_STOCK_DAYS', 90),
+    onTimeSlaHours: positiveIntFrom(env, 'REPORTS_ON_TIME_SLA_HOURS', 48),
+    coverDays: positiveIntFrom(env, 'REPORTS_COVER_DAYS', 30),
   };
 }
 
@@ -297,13 +353,14 @@ function percentFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
 }
 
 /**
- * CARRIER_WEBHOOK_SECRET_SANDBOX=abc gives { sandbox: 'abc' }: a carrier's secret is registered
- * only when configured, except that outside production the sandbox has a development default.
+ * With the prefix CARRIER_WEBHOOK_SECRET_, CARRIER_WEBHOOK_SECRET_SANDBOX=abc gives { sandbox: 'abc' }:
+ * a secret is registered only when configured, except that outside production the sandbox has a
+ * development default.
  */
-function webhookSecretsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
-  const secrets: Record<string, string> = isProduction(env) ? {} : { sandbox: 'sandbox-webhook-dev-secret' };
+function webhookSecretsFrom(env: NodeJS.ProcessEnv, prefix: string, sandboxDevSecret: string): Record<string, string> {
+  const secrets: Record<string, string> = isProduction(env) ? {} : { sandbox: sandboxDevSecret };
   for (const [name, value] of Object.entries(env)) {
-    const match = /^CARRIER_WEBHOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
+    const match = /^([A-Z0-9_]+)$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '');
     if (match && value) secrets[match[1].toLowerCase()] = value;
   }
   return secrets;

@@ -1,7 +1,12 @@
 import type { Config } from './config';
 
 /** Development values written in the source; a production process never accepts them. */
-export const DEVELOPMENT_SECRETS: readonly string[] = ['sandbox-webhook-dev-secret', 'sandbox-carrier-dev-key'];
+export const DEVELOPMENT_SECRETS: readonly string[] = [
+  'sandbox-webhook-dev-secret',
+  'sandbox-carrier-dev-key',
+  'sandbox-supplier-webhook-dev-secret',
+  'sandbox-supplier-dev-key',
+];
 export const MIN_SECRET_BYTES = 32;
 
 export function isProduction(env: NodeJS.ProcessEnv): boolean {
@@ -18,8 +23,9 @@ function secretProblem(value: string | undefined): string | undefined {
 
 /**
  * Refuses to start in production (NODE_ENV=production) when a required secret is missing, a
- * development value, or shorter than 32 bytes: the configured carrier's webhook secret, the
- * sandbox carrier's API key, and the payment gateway's credentials (the sandbox has none).
+ * development value, or shorter than 32 bytes: the configured carrier's and dropship supplier's
+ * webhook secrets, the sandbox carrier's and sandbox supplier's API keys, and the payment gateway's
+ * credentials (the sandbox has none).
  */
 export function assertProductionSecrets(config: Config, env: NodeJS.ProcessEnv): void {
   const carrier = config.carrier.name;
@@ -27,6 +33,9 @@ export function assertProductionSecrets(config: Config, env: NodeJS.ProcessEnv):
     [`CARRIER_WEBHOOK_SECRET_${carrier.toUpperCase()}`, env[`CARRIER_WEBHOOK_SECRET_${carrier.toUpperCase()}`]],
   ];
   if (carrier === 'sandbox') required.push(['CARRIER_SANDBOX_API_KEY', env.CARRIER_SANDBOX_API_KEY]);
+  const supplier = config.supplier.name;
+  required.push([`SUPPLIER_WEBHOOK_SECRET_${supplier.toUpperCase()}`, env[`SUPPLIER_WEBHOOK_SECRET_${supplier.toUpperCase()}`]]);
+  if (supplier === 'sandbox') required.push(['SUPPLIER_SANDBOX_API_KEY', env.SUPPLIER_SANDBOX_API_KEY]);
   // Payment gateway credentials: the sandbox gateway has none (and worker/collaborators.ts refuses it in production).
   const problems = required
     .map(([name, value]) => [name, secretProblem(value)] as const)

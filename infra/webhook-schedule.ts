@@ -8,6 +8,7 @@ export const webhookDispatchScheduleId = (taskQueue: string): string => `webhook
  * The outbound webhook dispatcher's Schedule, made like the sweep's: every replica calls this at
  * start, the first creates it and Temporal runs one dispatcher per period across all of them (an
  * overlapping run is skipped). A replica started with other settings updates the Schedule to them.
+ * Each run also deletes delivered events past their retention, so that work needs no Schedule of its own.
  */
 export async function startWebhookDispatching(client: Client, taskQueue: string, settings: Config['outboundWebhooks']): Promise<void> {
   const spec = { intervals: [{ every: settings.dispatchEvery as Duration }] };
@@ -15,7 +16,7 @@ export async function startWebhookDispatching(client: Client, taskQueue: string,
     type: 'startWorkflow' as const,
     workflowType: 'webhookDispatchWorkflow',
     taskQueue,
-    args: [settings.retry],
+    args: [settings.retry, settings.retentionDays],
     workflowId: webhookDispatchScheduleId(taskQueue),
   };
   try {

@@ -99,6 +99,7 @@ export async function orderInputFromDb(db: Knex, orderId: string): Promise<Order
       sku: line.sku,
       quantity: line.quantity,
       unitPriceCents: line.unit_price_cents,
+      ...(line.dropship_supplier_id ? { dropshipSupplierId: line.dropship_supplier_id } : {}),
     })),
     shippingCents: order.shipping_cents,
     totalCents: order.total_cents,

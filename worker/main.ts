@@ -1,9 +1,11 @@
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createSupplierAdapter } from '../suppliers';
 import { loadConfig } from '../infra/config';
 import { serveMetrics, workerMetrics } from '../infra/metrics';
 import { startCycleCounting, startReplenishing, startSweeping } from '../infra/schedules';
 import { startWebhookDispatching } from '../infra/webhook-schedule';
+import { startForecasting } from '../infra/forecast-schedule';
 import { dataConverterFor } from '../infra/payload-codec';
 import { startTracing, traceTemporalClient } from '../infra/telemetry';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal';
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   // An unknown CARRIER or PAYMENT_GATEWAY stops the worker here, before it connects to anything.
   const carrier = createCarrier(config);
   const gateway = createGateway(config, db);
+  const supplier = createSupplierAdapter(config);
   const temporal = await connectClient(config.temporal);
   // Workflows the activities start (stock wake-ups, the sweep) continue the activity's trace.
   traceTemporalClient(temporal, tracing);
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     db,
     carrier,
     gateway,
+    supplier,
     temporal,
     deliveryDeadlineHours: config.fulfillment.deliveryDeadlineHours,
     lostAfterHours: config.fulfillment.lostAfterHours,
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
   await startCycleCounting(temporal, config.temporal.taskQueue, config.cycleCounts);
   await startReplenishing(temporal, config.temporal.taskQueue, config.replenishment);
   await startWebhookDispatching(temporal, config.temporal.taskQueue, config.outboundWebhooks);
+  await startForecasting(temporal, config.temporal.taskQueue);
 
   if (metricsServer) console.log(`worker metrics on http://${hostPort(metricsHost, metricsServer.port)}/metrics`);
   if (temporalMetricsPort) console.log(`Temporal SDK metrics on http://${hostPort(metricsHost, temporalMetricsPort)}/metrics`);

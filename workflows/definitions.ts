@@ -48,6 +48,8 @@ export const BusinessFailure = {
   shipmentClosed: 'shipment_closed',
   /** The gateway refused to move money it was asked to (e.g. an expired authorization). */
   paymentRefused: 'payment_refused',
+  /** The supplier refused a dropship order (out of stock, a SKU it no longer sells). */
+  supplierRefused: 'supplier_refused',
 } as const;
 
 /** Why a shipment failed, as ops filter for it (FailureReason search attribute, projection). */
@@ -56,6 +58,8 @@ export const FailureReason = {
   carrierUnavailable: 'carrier_unavailable',
   captureDeclined: 'capture_declined',
   gatewayUnavailable: 'gateway_unavailable',
+  supplierRefused: 'supplier_refused',
+  supplierUnavailable: 'supplier_unavailable',
 } as const;
 
 // ---------- Order ----------
@@ -80,13 +84,18 @@ export interface ShipmentSummary {
   shipmentNo: number;
   shipmentId: string;
   workflowId: string;
-  locationId: string;
+  /** The warehouse it ships from; absent on a dropship shipment. */
+  locationId?: string;
+  /** The supplier that ships a dropship shipment. */
+  supplierId?: string;
   status: ShipmentStatus;
   lines: LineQuantity[];
   amountCents: number;
   trackingNumber?: string;
   /** Why a FAILED shipment failed. */
   failureReason?: string;
+  /** Its supplier refused and its lines wait to be asked for again: its failure is not the order's. */
+  backordered?: boolean;
 }
 
 export interface TimelineEntry {
@@ -218,6 +227,28 @@ export const confirmPickUpdate = defineUpdate<ShipmentView, [{ pickedBy?: string
 export const scanItemUpdate = defineUpdate<ScanResult, [{ upc: string; scannedBy?: string }]>('scan');
 export const carrierEventSignal = defineSignal<[CarrierEvent]>('carrierEvent');
 export const cancelShipmentSignal = defineSignal<[{ reason: string }]>('cancel');
+
+/** A shipment of dropshipped lines: the supplier packs and ships it; its tracking comes through the supplier's webhooks. */
+export interface DropshipShipmentInput {
+  orderId: string;
+  shipmentNo: number;
+  shipmentId: string;
+  supplierId: string;
+  lines: LineQuantity[];
+  amountCents: number;
+  currency: string;
+  captureOnShip: boolean;
+}
+
+export interface DropshipShipmentView extends Omit<ShipmentView, 'locationId' | 'lines' | 'labelUrl'> {
+  supplierId: string;
+  lines: LineQuantity[];
+}
+/** Named like the shipment's status query: a caller asking any shipment gets its live view. */
+export const dropshipStatusQuery = defineQuery<DropshipShipmentView>('status');
+
+/** The supplier's webhook: it shipped the dropship order, with this tracking number and carrier. */
+export const dropshipShippedSignal = defineSignal<[{ trackingNumber: string; carrier: string }]>('dropshipShipped');
 /** Ops give up on a parcel with the carrier: the order refunds its lines or ships them again. */
 export const declareLostUpdate = defineUpdate<ShipmentView, [DeclareLostRequest]>('declareLost');
 

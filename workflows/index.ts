@@ -1,5 +1,7 @@
 export { adjustmentWorkflow, countCorrectionWorkflow } from './adjustment';
 export { cycleCountWorkflow } from './cycle-count';
+export { dropshipShipmentWorkflow } from './dropship-shipment';
+export { forecastingWorkflow } from './forecasting';
 export { orderWorkflow } from './order';
 export { purchaseOrderWorkflow } from './purchase-order';
 export { replenishmentWorkflow } from './replenishment';

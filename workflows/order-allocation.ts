@@ -5,6 +5,7 @@ import { shipmentAmount } from '../domain/payments';
 import type { OrderStatus } from '../domain/types';
 import { FailureReason, ShipmentSummary, shipmentId, shipmentWorkflowId } from './definitions';
 import { addCancelled, continueAsNewIfDue, db, gateway, OrderRun, recordDerivedStatus, recordStatus, units } from './order-state';
+import { dropshipLines, startDropshipShipments } from './order-dropship';
 import { settle } from './order-fulfilment';
 import { ShipmentOverdueKey, ShipmentStatusKey } from './search-attributes';
 import { shipmentWorkflow } from './shipment';
@@ -49,6 +50,7 @@ export async function openOrder(o: OrderRun): Promise<OrderStatus | undefined> {
   }
 
   await startShipments(o, first.allocations);
+  await startDropshipShipments(o, dropshipLines(o));
   return undefined;
 }
 
@@ -107,6 +109,8 @@ async function reserveAndShip(o: OrderRun, options: { yieldToOlderWaiters?: bool
 
 async function reserve(o: OrderRun, { yieldToOlderWaiters = false } = {}) {
   const { input, s } = o;
+  // An order of dropshipped lines only has nothing to take from our stock.
+  if (s.waitingForStock.length === 0) return { allocations: [], shortfall: [] };
   s.allocationNo += 1;
   const result = await db.reserveStock({
     orderId: input.orderId,

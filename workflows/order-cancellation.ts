@@ -2,7 +2,8 @@ import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler } 
 import { hasShipped, isCancellableShipment, isFinalOrder } from '../domain/status';
 import { CancelResult, cancelOrderUpdate, cancelShipmentSignal, Refusal } from './definitions';
 import { settle } from './order-fulfilment';
-import { addCancelled, OrderRun, recordDerivedStatus, units } from './order-state';
+import { cancelDropshipWaiting } from './order-dropship';
+import { addCancelled, dropshipUnitsWaiting, OrderRun, recordDerivedStatus, units } from './order-state';
 
 /** The cancel update: validated at once, answered once the cancellation has taken effect. */
 export function handleCancellation(o: OrderRun): void {
@@ -30,7 +31,7 @@ export function handleCancellation(o: OrderRun): void {
 export async function cancelOrder(o: OrderRun): Promise<void> {
   const { s } = o;
   const reason = s.cancellation!.reason;
-  const cancelledBackorderUnits = units(s.waitingForStock);
+  const cancelledBackorderUnits = units(s.waitingForStock) + cancelDropshipWaiting(o);
   addCancelled(s, s.waitingForStock);
   s.waitingForStock = [];
 
@@ -64,6 +65,8 @@ function refuseUnlessCancellable(o: OrderRun): void {
   if (s.cancellation?.result) refuse('was already cancelled');
   const started = s.payment.state !== 'pending';
   const cancellable =
-    !started || units(s.waitingForStock) > 0 || s.shipments.some((shipment) => isCancellableShipment(shipment.status));
+    !started ||
+    units(s.waitingForStock) + dropshipUnitsWaiting(s) > 0 ||
+    s.shipments.some((shipment) => isCancellableShipment(shipment.status));
   if (!cancellable) refuse(`is ${s.status}: every shipment has left the warehouse`);
 }

@@ -3,6 +3,7 @@ import { shipmentAmount } from '../domain/payments';
 import { hasShipped, isFinalShipment } from '../domain/status';
 import { cancelOrder } from './order-cancellation';
 import { answerWakes, startShipments } from './order-allocation';
+import { retryDropship, startDropshipShipments, untilDropshipRetry } from './order-dropship';
 import { continueAsNewIfDue, db, derivedStatus, gateway, note, OrderRun, recordDerivedStatus } from './order-state';
 
 /** Follows the shipments until each is delivered, cancelled, failed or lost; the final status is recorded after settling. */
@@ -11,18 +12,26 @@ export async function followShipments(o: OrderRun): Promise<void> {
   for (;;) {
     if (s.cancellation && !s.cancellation.result) await cancelOrder(o);
     if (s.lostToResolve?.length) await resolveLostParcels(o);
-    if (s.shipments.every((shipment) => isFinalShipment(shipment.status))) return;
+    if (s.dropshipWaiting?.length) await retryDropship(o);
+    if (allEnded(o)) return;
     await recordDerivedStatus(o);
     // State, not a counter read after an await: progress that arrived meanwhile is never missed.
-    await condition(
-      () =>
-        derivedStatus(s) !== s.status ||
-        s.shipments.every((shipment) => isFinalShipment(shipment.status)) ||
-        (s.cancellation !== undefined && !s.cancellation.result) ||
-        Boolean(s.lostToResolve?.length),
-    );
+    const progressed = () =>
+      derivedStatus(s) !== s.status ||
+      allEnded(o) ||
+      (s.cancellation !== undefined && !s.cancellation.result) ||
+      Boolean(s.lostToResolve?.length);
+    // Only an order with refused dropship lines waits on a clock here (histories from before never do).
+    const untilRetry = untilDropshipRetry(o);
+    if (untilRetry === undefined) await condition(progressed);
+    else await condition(progressed, untilRetry);
     await continueAsNewIfDue(o, () => answerWakes(o));
   }
+}
+
+/** Every shipment is final and no refused dropship line waits to be asked for again. */
+function allEnded({ s }: OrderRun): boolean {
+  return s.shipments.every((shipment) => isFinalShipment(shipment.status)) && !s.dropshipWaiting?.length;
 }
 
 /**
@@ -34,7 +43,12 @@ async function resolveLostParcels(o: OrderRun): Promise<void> {
   for (const lost of s.lostToResolve!.splice(0)) {
     const shipment = s.shipments.find((candidate) => candidate.shipmentNo === lost.shipmentNo)!;
     let refundCents = shipment.amountCents;
-    if (lost.resolution === 'replace') {
+    if (lost.resolution === 'replace' && shipment.supplierId) {
+      // The supplier sends the same units again.
+      await startDropshipShipments(o, shipment.lines, { free: true });
+      refundCents = 0;
+      note(s, 'lost_parcel_replaced', `shipment ${shipment.shipmentNo}`);
+    } else if (lost.resolution === 'replace') {
       s.allocationNo += 1;
       const replacement = await db.reserveStock({ orderId: input.orderId, allocationNo: s.allocationNo, lines: shipment.lines, allowPartial: true });
       await startShipments(o, replacement.allocations, { free: true });

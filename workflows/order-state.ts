@@ -30,6 +30,8 @@ export interface OrderState extends Omit<OrderView, 'orderId'> {
   failureReason?: string;
   /** Lost parcels the order has yet to refund or replace. */
   lostToResolve?: { shipmentNo: number; resolution: LostResolution }[];
+  /** Dropshipped lines a supplier refused, to ask for again at retryAt (until the backorder deadline). */
+  dropshipWaiting?: { lines: LineQuantity[]; retryAt: string }[];
 }
 
 /** One run of the order: its input and the state it carries over continue-as-new. */
@@ -43,7 +45,8 @@ const TIMELINE_LENGTH = 100;
 export function newOrderState(input: OrderInput): OrderState {
   return {
     status: 'ACCEPTED',
-    waitingForStock: input.lines.map(({ lineNo, sku, quantity }) => ({ lineNo, sku, quantity })),
+    // Dropshipped lines never wait for our stock: their supplier ships them.
+    waitingForStock: input.lines.filter((line) => !line.dropshipSupplierId).map(({ lineNo, sku, quantity }) => ({ lineNo, sku, quantity })),
     shipments: [],
     payment: { state: 'pending', authorizedCents: 0 },
     timeline: [],
@@ -58,9 +61,13 @@ export function newOrderState(input: OrderInput): OrderState {
 
 export function derivedStatus(s: OrderState): OrderStatus {
   return orderStatusFromShipments(
-    s.shipments.map((shipment) => shipment.status),
-    units(s.waitingForStock),
+    s.shipments.filter((shipment) => !shipment.backordered).map((shipment) => shipment.status),
+    units(s.waitingForStock) + dropshipUnitsWaiting(s),
   );
+}
+
+export function dropshipUnitsWaiting(s: OrderState): number {
+  return (s.dropshipWaiting ?? []).reduce((sum, waiting) => sum + units(waiting.lines), 0);
 }
 
 /** Records the status the shipments and waiting units add up to, when it changed (or with a detail to note). */

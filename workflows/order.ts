@@ -1,8 +1,9 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import type { OrderStatus } from '../domain/types';
-import { OrderInput, orderStatusQuery, shipmentProgressSignal, stockAvailableUpdate } from './definitions';
+import { FailureReason, OrderInput, orderStatusQuery, shipmentProgressSignal, stockAvailableUpdate } from './definitions';
 import { openOrder, waitForStock } from './order-allocation';
 import { handleCancellation } from './order-cancellation';
+import { backorderDropship } from './order-dropship';
 import { followShipments, settle } from './order-fulfilment';
 import { addCancelled, newOrderState, note, OrderRun, OrderState, recordDerivedStatus, units } from './order-state';
 
@@ -47,7 +48,8 @@ function handleStockWakeUps({ s }: OrderRun): void {
 }
 
 /** Shipments report their milestones; a failed one's units will never ship, a lost one is resolved by the main flow. */
-function handleShipmentProgress({ s }: OrderRun): void {
+function handleShipmentProgress(o: OrderRun): void {
+  const { s } = o;
   setHandler(shipmentProgressSignal, (progress) => {
     const shipment = s.shipments.find((candidate) => candidate.shipmentNo === progress.shipmentNo);
     if (!shipment || shipment.status === progress.status) return;
@@ -55,8 +57,13 @@ function handleShipmentProgress({ s }: OrderRun): void {
     shipment.trackingNumber = progress.trackingNumber ?? shipment.trackingNumber;
     if (progress.status === 'FAILED') {
       shipment.failureReason = progress.reason;
-      s.failureReason ??= progress.reason;
-      addCancelled(s, shipment.lines);
+      if (shipment.supplierId && progress.reason === FailureReason.supplierRefused && o.input.backorderPolicy !== 'reject') {
+        shipment.backordered = true;
+        backorderDropship(o, shipment.lines);
+      } else {
+        s.failureReason ??= progress.reason;
+        addCancelled(s, shipment.lines);
+      }
     }
     if (progress.status === 'LOST') {
       (s.lostToResolve ??= []).push({ shipmentNo: shipment.shipmentNo, resolution: progress.resolution ?? 'refund' });

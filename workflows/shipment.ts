@@ -53,7 +53,7 @@ const CONTINUE_AS_NEW_ON_NO_OP_PATCH = 'continue-as-new-on-no-op-inbox';
 const ONE_DEADLINE_TIMER_PATCH = 'one-delivery-deadline-timer';
 
 /** Everything the shipment knows; plain data so it survives continue-as-new. */
-interface ShipmentState extends TrackingState, ScanCounts {
+export interface ShipmentState extends TrackingState, ScanCounts {
   cancelReason?: string;
   trackingNumber?: string;
   labelUrl?: string;
@@ -70,6 +70,9 @@ interface ShipmentState extends TrackingState, ScanCounts {
   failureReason?: string;
 }
 
+/** What the steps shared with dropship shipments need to know of their shipment. */
+type ShipmentRef = Pick<ShipmentInput, 'orderId' | 'shipmentNo' | 'shipmentId'>;
+
 /** The order hears about these; the finer tracking states are in the shipment's own history. */
 const REPORTED_TO_ORDER: ShipmentStatus[] = ['SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED', 'FAILED', 'LOST'];
 
@@ -78,7 +81,7 @@ const REPORTED_TO_ORDER: ShipmentStatus[] = ['SHIPPED', 'EXCEPTION', 'DELIVERED'
  * with the carrier, in trouble, done); each upsert is a visibility write, so the seconds-long
  * steps in between (packed, labelled, in transit, out for delivery) don't get one.
  */
-const SEARCHABLE_STAGES: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED', 'FAILED', 'LOST'];
+const SEARCHABLE_STAGES: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'AWAITING_SUPPLIER', 'SHIPPED', 'EXCEPTION', 'DELIVERED', 'CANCELLED', 'FAILED', 'LOST'];
 
 /**
  * One parcel from one warehouse: pick -> pack (every unit scanned) -> label -> capture its share
@@ -174,7 +177,7 @@ async function buyLabel(input: ShipmentInput, s: ShipmentState): Promise<LabelOu
  * unreachable past the bound leaves the label unvoided (noted for ops) rather than holding the
  * cancellation or failure that asked for the void.
  */
-async function voidLabel(input: ShipmentInput): Promise<'voided' | 'in_use' | 'unreachable'> {
+async function voidLabel(input: Pick<ShipmentInput, 'shipmentId'>): Promise<'voided' | 'in_use' | 'unreachable'> {
   try {
     return await external.voidLabel({ shipmentId: input.shipmentId });
   } catch (error) {
@@ -185,7 +188,7 @@ async function voidLabel(input: ShipmentInput): Promise<'voided' | 'in_use' | 'u
 }
 
 /** False when the gateway declined the capture or stayed unreachable past the bound. */
-async function captureShare(input: ShipmentInput, s: ShipmentState): Promise<boolean> {
+export async function captureShare(input: ShipmentRef & Pick<ShipmentInput, 'amountCents'>, s: ShipmentState): Promise<boolean> {
   try {
     const capture = await external.capturePayment({ orderId: input.orderId, shipmentId: input.shipmentId, amountCents: input.amountCents });
     if (capture.approved) return true;
@@ -198,7 +201,7 @@ async function captureShare(input: ShipmentInput, s: ShipmentState): Promise<boo
 }
 
 /** Applies carrier events in order, once each; flags the parcel overdue, then lost, as deadlines pass. */
-async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<void> {
+export async function followCarrier(input: ShipmentRef, s: ShipmentState): Promise<void> {
   // One timer for the delivery deadline however many events arrive (runs recorded before started one per wait).
   let deadlinePassed = false;
   let deadlineTimer: Promise<void> | undefined;
@@ -253,13 +256,14 @@ async function followCarrier(input: ShipmentInput, s: ShipmentState): Promise<vo
       (applied.length > 0 || patched(CONTINUE_AS_NEW_ON_NO_OP_PATCH))
     ) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof shipmentWorkflow>(input, s);
+      // The same workflow type continues: a dropship shipment follows its carrier here too.
+      await continueAsNew(input, s);
     }
   }
 }
 
 /** Releases the stock; with a label possibly bought by an attempt still running, the row closes first, then the label is voided. */
-async function cancel(input: ShipmentInput, s: ShipmentState, { voidLabel: alsoVoidLabel = false } = {}): Promise<ShipmentResult> {
+export async function cancel(input: ShipmentRef, s: ShipmentState, { voidLabel: alsoVoidLabel = false } = {}): Promise<ShipmentResult> {
   await db.cancelShipment({ shipmentId: input.shipmentId, orderId: input.orderId, reason: s.cancelReason! });
   if (alsoVoidLabel) await voidLabel(input);
   await moveTo(input, s, 'CANCELLED');
@@ -267,7 +271,7 @@ async function cancel(input: ShipmentInput, s: ShipmentState, { voidLabel: alsoV
   return { shipmentNo: input.shipmentNo, status: 'CANCELLED' };
 }
 
-async function fail(input: ShipmentInput, s: ShipmentState): Promise<ShipmentResult> {
+export async function fail(input: ShipmentRef, s: ShipmentState): Promise<ShipmentResult> {
   await db.failShipment({ shipmentId: input.shipmentId, orderId: input.orderId, reason: s.failureReason! });
   upsertSearchAttributes([{ key: FailureReasonKey, value: s.failureReason! }]);
   await moveTo(input, s, 'FAILED');
@@ -275,7 +279,7 @@ async function fail(input: ShipmentInput, s: ShipmentState): Promise<ShipmentRes
   return { shipmentNo: input.shipmentNo, status: 'FAILED' };
 }
 
-async function lose(input: ShipmentInput, s: ShipmentState): Promise<ShipmentResult> {
+export async function lose(input: ShipmentRef, s: ShipmentState): Promise<ShipmentResult> {
   const lost = s.lost!;
   await db.markShipmentLost({ shipmentId: input.shipmentId, orderId: input.orderId, resolution: lost.resolution, reason: lost.reason });
   await moveTo(input, s, 'LOST');
@@ -284,7 +288,7 @@ async function lose(input: ShipmentInput, s: ShipmentState): Promise<ShipmentRes
 }
 
 /** The shipment's own status, its search attribute, and the order's copy of it. */
-async function moveTo(input: ShipmentInput, s: ShipmentState, status: ShipmentStatus): Promise<void> {
+export async function moveTo(input: ShipmentRef, s: ShipmentState, status: ShipmentStatus): Promise<void> {
   if (s.status === status) return;
   s.status = status;
   if (SEARCHABLE_STAGES.includes(status)) upsertSearchAttributes([{ key: ShipmentStatusKey, value: status }]);

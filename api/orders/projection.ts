@@ -20,6 +20,7 @@ export async function loadOrder(db: Knex, orderId: string): Promise<Order | unde
       id: shipment.id,
       shipmentNo: shipment.shipment_no,
       locationId: shipment.location_id,
+      supplierId: shipment.supplier_id,
       status: shipment.status,
       trackingNumber: shipment.tracking_number,
       labelUrl: shipment.label_url,

@@ -4,6 +4,7 @@ import type { Config } from '../../infra/config';
 import { ApiError } from '../api-error';
 import { type IdempotencyScope, requestHash, storedAnswer, storeAnswer } from '../idempotency';
 import { type CreateOrderBody, MAX_INT } from '../schemas';
+import { dropshipSuppliers } from './dropship-routing';
 
 export interface WrittenOrder {
   orderId: string;
@@ -68,6 +69,8 @@ async function priceOrder(db: Knex, config: Config, body: CreateOrderBody) {
     throw new ApiError(422, 'unknown_sku', `unknown or inactive sku: ${unknown.join(', ')}`, { skus: unknown });
   }
 
+  const dropship = await dropshipSuppliers(db, skus, body.channel);
+
   const now = Date.now();
   const requestedDeadline = body.backorder?.deadline;
   if (requestedDeadline && Date.parse(requestedDeadline) <= now) {
@@ -90,6 +93,7 @@ async function priceOrder(db: Knex, config: Config, body: CreateOrderBody) {
     sku: line.sku,
     quantity: line.quantity,
     unit_price_cents: prices.get(line.sku) as number,
+    dropship_supplier_id: dropship.get(line.sku) ?? null,
   }));
   const itemsCents = lines.reduce((sum, line) => sum + line.quantity * line.unit_price_cents, 0);
   const shippingCents = body.shippingCents ?? 0;

@@ -4,8 +4,8 @@ import { ApiError } from '../api-error';
 /**
  * A person submitting a PO (approving a draft, or drafting one with submit auto) is held to the
  * supplier's minimum order value: 422 below_minimum_order_value, and a draft keeps waiting for
- * lines or a cancel. Replenishment's own auto-submitted drafts are not held here: no one is there to
- * answer, and its location policy already bounds what it submits.
+ * lines or a cancel. Replenishment applies the same rule when it plans (domain/replenishment.ts
+ * groupIntoDrafts): a draft below the minimum is never submitted by itself and waits for ops here.
  */
 export async function refuseBelowMinimumOrderValue(db: Knex | Knex.Transaction, purchaseOrderId: string): Promise<void> {
   const row = await db('purchase_orders as po')

@@ -203,10 +203,10 @@ export const warehouseRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
       }),
   );
 
-  /** The shipment of the route's :shipmentId; one at a location the key does not hold is not found. */
+  /** The shipment of the route's :shipmentId; one at a location the key does not hold, or a supplier's (dropship), is not found. */
   async function mustFindShipment(request: FastifyRequest, shipmentId: string) {
     const row = await db('shipments').where({ id: shipmentId }).first();
-    if (!row || !seesLocation(request, row.location_id)) throw new ApiError(404, 'shipment_not_found', `shipment ${shipmentId} not found`);
+    if (!row || row.location_id === null || !seesLocation(request, row.location_id)) throw new ApiError(404, 'shipment_not_found', `shipment ${shipmentId} not found`);
     return row;
   }
 

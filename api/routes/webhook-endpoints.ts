@@ -7,7 +7,7 @@ import { WEBHOOK_DELIVERY_STATUSES } from '../../workflows/webhook-delivery-defi
 import { ApiError } from '../api-error';
 import { pageByCreation } from '../cursor';
 import type { RouteDeps } from '../deps';
-import { REPLAYED_HEADER, scopeOfRequest, storeAnswer, storedAnswer } from '../idempotency';
+import { type IdempotencyScope, REPLAYED_HEADER, replay, scopeOfRequest, storeAnswer, storedAnswer } from '../idempotency';
 import { iso, isoOrNull } from '../iso-date-time';
 import { CursorParam, errorResponses, IdempotencyHeaders, Limit, Nullable, OneOf, Page, Text } from '../schemas';
 
@@ -37,10 +37,16 @@ const Endpoint = Type.Object({
   active: Type.Boolean(),
   createdAt: Type.String(),
   deactivatedAt: Nullable(Type.String()),
+  secretRotatedAt: Nullable(Type.String()),
+  previousSecretExpiresAt: Nullable(Type.String({ description: 'Until then deliveries are signed with the previous secret too' })),
 });
 const CreatedEndpoint = Type.Object({
   ...Endpoint.properties,
   secret: Type.String({ description: 'Signs every delivery (X-Webhook-Signature); shown in this answer only' }),
+});
+const RotatedEndpoint = Type.Object({
+  ...Endpoint.properties,
+  secret: Type.String({ description: 'The new secret; shown in this answer only (and its replay under the same Idempotency-Key)' }),
 });
 
 const Delivery = Type.Object({
@@ -145,6 +151,35 @@ export const webhookEndpointRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
     },
   );
 
+  app.post(
+    '/v1/webhook-endpoints/:id/rotate-secret',
+    {
+      schema: {
+        tags: ['webhook endpoints'],
+        summary: 'Give an endpoint a new signing secret, shown once; deliveries carry both signatures until the previous secret expires',
+        description:
+          'For OUTBOUND_WEBHOOK_SECRET_GRACE_HOURS after the rotation, X-Webhook-Signature carries `v1=<new>,v1=<previous>`, so ' +
+          'receivers can switch over without dropping a delivery; rotating again in that time drops the older one. ' +
+          'Refusals: webhook_endpoint_not_found (404), webhook_endpoint_inactive (409).',
+        headers: IdempotencyHeaders,
+        params: EndpointParams,
+        response: { 200: RotatedEndpoint, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const found = await mustFind(db, request.params.id);
+      if (!found.active) throw new ApiError(409, 'webhook_endpoint_inactive', `webhook endpoint ${found.id} is deactivated: nothing is signed with its secret`);
+      const scope = scopeOfRequest(request, config.api.idempotencyRetentionHours);
+      const earlier = scope ? await storedAnswer(db, scope) : undefined;
+      if (earlier) return replay(reply, earlier);
+      const rotated = await rotateSecret(db, found.id, config.outboundWebhooks.secretGraceHours, scope);
+      if (rotated) return rotated;
+      const first = scope ? await storedAnswer(db, scope) : undefined;
+      if (!first) throw new Error(`Idempotency-Key "${scope?.key}" was taken, but its answer could not be found`);
+      return replay(reply, first);
+    },
+  );
+
   app.get(
     '/v1/webhook-endpoints/:id/deliveries',
     {
@@ -203,7 +238,7 @@ async function writeEndpoint(db: Knex, body: CreateEndpointBody, createdBy: stri
         id,
         url: body.url,
         event_types: [...new Set(body.events)],
-        secret: `whsec_${randomBytes(24).toString('base64url')}`,
+        secret: newSecret(),
         description: body.description ?? null,
         created_by: createdBy,
       });
@@ -217,6 +252,37 @@ async function writeEndpoint(db: Knex, body: CreateEndpointBody, createdBy: stri
   if (!earlier?.resourceId) throw new Error(`Idempotency-Key "${scope?.key}" was taken, but its endpoint could not be found`);
   return earlier.resourceId;
 }
+
+/**
+ * The current secret becomes the previous one until `graceHours` from now, and a new one signs from
+ * now on. The answer (with the new secret) is stored under the Idempotency-Key in the same
+ * transaction, so a retry answers it again instead of rotating twice; undefined when a concurrent
+ * request with the key rotated first (this one is rolled back).
+ */
+async function rotateSecret(db: Knex, id: string, graceHours: number, scope: IdempotencyScope | undefined) {
+  try {
+    return await db.transaction(async (trx) => {
+      const [row] = await trx('webhook_endpoints')
+        .where({ id })
+        .update({
+          previous_secret: trx.ref('secret'),
+          previous_secret_expires_at: trx.raw('now() + make_interval(hours => ?)', [graceHours]),
+          secret: newSecret(),
+          secret_rotated_at: trx.fn.now(),
+          updated_at: trx.fn.now(),
+        })
+        .returning('*');
+      const answer = { ...view(row), secret: row.secret };
+      if (scope && !(await storeAnswer(trx, scope, { statusCode: 200, body: answer, resourceId: id }))) throw new KeyTaken();
+      return answer;
+    });
+  } catch (error) {
+    if (!(error instanceof KeyTaken)) throw error;
+    return undefined;
+  }
+}
+
+const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 async function mustFind(db: Knex, id: string) {
   const row = await db('webhook_endpoints').where({ id }).first();
@@ -233,6 +299,8 @@ function view(row: any) {
     active: row.active,
     createdAt: iso(row.created_at),
     deactivatedAt: isoOrNull(row.deactivated_at),
+    secretRotatedAt: isoOrNull(row.secret_rotated_at),
+    previousSecretExpiresAt: isoOrNull(row.previous_secret_expires_at),
   };
 }
 

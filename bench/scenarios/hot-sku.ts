@@ -19,6 +19,7 @@ import { seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { createFreshDatabase } from '../../dev/harness/database';
 import type { Db } from '../../db/knex';
 import { SandboxPaymentGateway } from '../../payments/sandbox-gateway';
+import { SandboxSupplierAdapter } from '../../suppliers/sandbox-adapter';
 import { FigureCheck, fmt, latencyRow, printFigures } from '../report';
 import type { Scenario } from '../scenario';
 import { Latencies, ratePerSecond, summarize, timedCalls } from '../stats';
@@ -58,6 +59,7 @@ export const hotSkuScenario: Scenario = async (context) => {
       // reserveStock uses the database only; these collaborators are built, never called.
       carrier: new SandboxCarrierAdapter({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused' }),
       gateway: new SandboxPaymentGateway(db),
+      supplier: new SandboxSupplierAdapter({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused' }),
       temporal: new Client(),
       deliveryDeadlineHours: 120,
       lostAfterHours: 240,

@@ -14,9 +14,12 @@ import * as costLayers from './012_cost_layers';
 import * as transfers from './014_transfers';
 import * as purchasing from './015_purchasing';
 import * as replenishment from './016_replenishment';
+import * as dropship from './017_dropship';
 import * as transferCancel from './019_transfer_cancel';
 import * as outboundWebhooks from './018_outbound_webhooks';
 import * as supplierWebhookEvents from './020_supplier_webhook_events';
+import * as outboundWebhookRotation from './021_outbound_webhook_rotation';
+import * as forecasts from './022_forecasts';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -40,9 +43,12 @@ const MIGRATIONS: Record<string, Migration> = {
   '014_transfers': transfers,
   '015_purchasing': purchasing,
   '016_replenishment': replenishment,
+  '017_dropship': dropship,
   '019_transfer_cancel': transferCancel,
   '018_outbound_webhooks': outboundWebhooks,
   '020_supplier_webhook_events': supplierWebhookEvents,
+  '021_outbound_webhook_rotation': outboundWebhookRotation,
+  '022_forecasts': forecasts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

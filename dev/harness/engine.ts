@@ -7,6 +7,8 @@ import { buildApp } from '../../api/app';
 import { SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
 import { buildSandboxCarrier, SandboxCarrier } from '../../carriers/sandbox/server';
 import type { TimetableName } from '../../carriers/sandbox/timetable';
+import { buildSandboxSupplier, type SandboxSupplier } from '../../suppliers/sandbox/server';
+import { SandboxSupplierAdapter } from '../../suppliers/sandbox-adapter';
 import type { Db } from '../../db/knex';
 import { ALL_LOCATIONS, createApiKey, Role, ROLES } from '../../infra/api-keys';
 import { Config, loadConfig } from '../../infra/config';
@@ -22,8 +24,10 @@ export interface EngineOptions {
   temporalAddress: string;
   workflowBundlePath?: string;
   timetable?: TimetableName;
-  /** Delay between a parcel's tracking events. */
+  /** Delay between a parcel's tracking events (and a dropship order's steps). */
   carrierStepMs?: number;
+  /** The sandbox supplier's pace: 'manual' (default) ships only when told to. */
+  supplierTimetable?: TimetableName;
   /** False to run the worker elsewhere (e.g. as a process the test kills). */
   inProcessWorker?: boolean;
   deliveryDeadlineHours?: number;
@@ -52,6 +56,8 @@ export class Engine {
     readonly carrier: SandboxCarrier,
     readonly apiUrl: string,
     readonly carrierUrl: string,
+    readonly supplier: SandboxSupplier,
+    readonly supplierUrl: string,
   ) {}
 
   get db(): Db {
@@ -72,6 +78,8 @@ export class Engine {
       TEMPORAL_TASK_QUEUE: `${options.label}-${suffix}`,
       CARRIER_SANDBOX_API_KEY: `carrier-key-${suffix}`,
       CARRIER_WEBHOOK_SECRET_SANDBOX: `webhook-secret-${suffix}`,
+      SUPPLIER_SANDBOX_API_KEY: `supplier-key-${suffix}`,
+      SUPPLIER_WEBHOOK_SECRET_SANDBOX: `supplier-webhook-secret-${suffix}`,
       DELIVERY_DEADLINE_HOURS: String(options.deliveryDeadlineHours ?? 120),
     });
     const temporal = await connectClient(config.temporal);
@@ -94,7 +102,21 @@ export class Engine {
     const carrierUrl = `http://127.0.0.1:${(carrier.app.server.address() as AddressInfo).port}`;
     config.carrier.sandboxUrl = carrierUrl;
 
-    const engine = new Engine(options, database, temporal, config, app, carrier, apiUrl, carrierUrl);
+    const supplier = await buildSandboxSupplier({
+      db: database.db,
+      apiKey: config.supplier.sandboxApiKey,
+      webhookUrl: `${apiUrl}/v1/webhooks/dropship/sandbox`,
+      webhookSecret: config.supplier.webhookSecrets.sandbox,
+      timetable: options.supplierTimetable ?? 'manual',
+      stepMs: options.carrierStepMs ?? 50,
+      dispatcher: { pollIntervalMs: 20, retryBaseMs: 100, retryMaxMs: 1_000 },
+    });
+    await supplier.app.listen({ host: '127.0.0.1', port: 0 });
+    supplier.startDispatcher();
+    const supplierUrl = `http://127.0.0.1:${(supplier.app.server.address() as AddressInfo).port}`;
+    config.supplier.sandboxUrl = supplierUrl;
+
+    const engine = new Engine(options, database, temporal, config, app, carrier, apiUrl, carrierUrl, supplier, supplierUrl);
     for (const role of ROLES) {
       const scope = { channels: ['web', 'marketplace', 'pos'], locationIds: [ALL_LOCATIONS] };
       engine.keys[role] = (await createApiKey(database.db, `${options.label} ${role}`, role, scope)).key;
@@ -109,6 +131,7 @@ export class Engine {
       db: this.db,
       carrier: new SandboxCarrierAdapter({ baseUrl: this.carrierUrl, apiKey: this.config.carrier.sandboxApiKey }),
       gateway: new SandboxPaymentGateway(this.db),
+      supplier: new SandboxSupplierAdapter({ baseUrl: this.supplierUrl, apiKey: this.config.supplier.sandboxApiKey }),
       temporal: this.temporal,
       deliveryDeadlineHours: this.config.fulfillment.deliveryDeadlineHours,
       lostAfterHours: this.config.fulfillment.lostAfterHours,
@@ -133,6 +156,8 @@ export class Engine {
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       CARRIER_SANDBOX_URL: this.carrierUrl,
       CARRIER_SANDBOX_API_KEY: this.config.carrier.sandboxApiKey,
+      SUPPLIER_SANDBOX_URL: this.supplierUrl,
+      SUPPLIER_SANDBOX_API_KEY: this.config.supplier.sandboxApiKey,
       DELIVERY_DEADLINE_HOURS: String(this.config.fulfillment.deliveryDeadlineHours),
       ...(this.options.workflowBundlePath ? { TEMPORAL_WORKFLOW_BUNDLE: this.options.workflowBundlePath } : {}),
     };
@@ -145,6 +170,7 @@ export class Engine {
       API_HOST: '127.0.0.1',
       API_PORT: String(port),
       CARRIER_WEBHOOK_SECRET_SANDBOX: this.config.carrier.webhookSecrets.sandbox,
+      SUPPLIER_WEBHOOK_SECRET_SANDBOX: this.config.supplier.webhookSecrets.sandbox,
     };
   }
 
@@ -186,6 +212,7 @@ export class Engine {
   async stop(): Promise<void> {
     await this.stopWorker();
     await this.carrier.app.close();
+    await this.supplier.app.close();
     await this.app.close();
     await this.temporal.connection.close();
     await this.database.drop();

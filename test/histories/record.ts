@@ -19,6 +19,7 @@ import { FINAL_ORDER_STATUSES, type OrderStatus } from '../../domain/types';
 import { address, orderRequest, Product, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
 import { Engine } from '../../dev/harness/engine';
 import { eventually } from '../helpers/eventually';
+import { DropshipScenarios } from './dropship-scenarios';
 import { InventoryScenarios } from './inventory-scenarios';
 import { PurchasingScenarios } from './purchasing-scenarios';
 import { ReplenishmentScenarios } from './replenishment-scenarios';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     const webhooks = new WebhookScenarios(scenarios);
     const replenishment = new ReplenishmentScenarios(scenarios);
     const purchasing = new PurchasingScenarios(scenarios);
+    const dropship = new DropshipScenarios(scenarios);
     // Each scenario by the file that says it was recorded.
     const all: [string, () => Promise<void>][] = [
       ['webhook-retried.webhook-delivery', () => webhooks.retriedDelivery('webhook-retried')],
@@ -86,6 +88,8 @@ async function main(): Promise<void> {
       ['replenishment-drafted.replenishment', () => replenishment.drafted('replenishment-drafted')],
       ['po-received.purchase-order', () => purchasing.received('po-received')],
       ['po-cancelled.purchase-order', () => purchasing.cancelled('po-cancelled')],
+      ['dropship-delivered.order', () => dropship.mixedDelivered('dropship-delivered')],
+      ['dropship-refused-cancelled.order', () => dropship.refusedCancelled('dropship-refused-cancelled')],
     ];
     for (const [file, record] of all) {
       if (fs.existsSync(path.join(OUT, `${file}.json`)) || !file.startsWith(only)) continue;

@@ -184,6 +184,7 @@ function portEnv(ports: Ports): NodeJS.ProcessEnv {
   return {
     API_PORT: String(ports.api),
     CARRIER_SANDBOX_PORT: String(ports.carrier),
+    SUPPLIER_SANDBOX_PORT: String(ports.supplier),
     TEMPORAL_PORT: String(ports.temporal),
     TEMPORAL_UI_PORT: String(ports.temporalUi),
     EMBEDDED_PG_PORT: String(ports.postgres),
@@ -297,6 +298,7 @@ function devEnv(dataDir: string, ports: Ports): NodeJS.ProcessEnv {
     DATA_DIR: dataDir,
     API_PORT: String(ports.api),
     CARRIER_SANDBOX_PORT: String(ports.carrier),
+    SUPPLIER_SANDBOX_PORT: String(ports.supplier),
     TEMPORAL_PORT: String(ports.temporal),
     TEMPORAL_UI_PORT: String(ports.temporalUi),
     EMBEDDED_PG_PORT: String(ports.postgres),
@@ -332,7 +334,7 @@ function siblingDatabaseUrl(suffix: string): string {
   return url.toString();
 }
 
-type Ports = Record<'api' | 'carrier' | 'temporal' | 'temporalUi' | 'postgres', number>;
+type Ports = Record<'api' | 'carrier' | 'supplier' | 'temporal' | 'temporalUi' | 'postgres', number>;
 
 /**
  * Free ports below Linux's ephemeral range (32768+), so that no port the OS hands out meanwhile
@@ -340,12 +342,12 @@ type Ports = Record<'api' | 'carrier' | 'temporal' | 'temporalUi' | 'postgres', 
  */
 async function freePorts(): Promise<Ports> {
   const chosen = new Set<number>();
-  while (chosen.size < 5) {
+  while (chosen.size < 6) {
     const port = 20000 + Math.floor(Math.random() * 12000);
     if (!chosen.has(port) && (await canListen(port))) chosen.add(port);
   }
-  const [api, carrier, temporal, temporalUi, postgres] = [...chosen];
-  return { api, carrier, temporal, temporalUi, postgres };
+  const [api, carrier, supplier, temporal, temporalUi, postgres] = [...chosen];
+  return { api, carrier, supplier, temporal, temporalUi, postgres };
 }
 
 function canListen(port: number): Promise<boolean> {

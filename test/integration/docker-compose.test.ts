@@ -27,7 +27,13 @@ interface ComposeFile {
 }
 
 /** The secrets the stack requires (test values only; the file has no defaults). */
-const REQUIRED_SECRETS = ['POSTGRES_PASSWORD', 'CARRIER_SANDBOX_API_KEY', 'CARRIER_WEBHOOK_SECRET_SANDBOX'];
+const REQUIRED_SECRETS = [
+  'POSTGRES_PASSWORD',
+  'CARRIER_SANDBOX_API_KEY',
+  'CARRIER_WEBHOOK_SECRET_SANDBOX',
+  'SUPPLIER_SANDBOX_API_KEY',
+  'SUPPLIER_WEBHOOK_SECRET_SANDBOX',
+];
 const SECRET_ENV = Object.fromEntries(REQUIRED_SECRETS.map((name) => [name, `test-${name.toLowerCase()}-0123456789abcdef0123456789`]));
 
 /** The environment Compose would see: this process's, with exactly the given secrets set. */

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Engine } from '../../dev/harness/engine';
 import { orderRequest, seedProduct, seedWarehouse } from '../../dev/harness/catalog';
-import { verifyWebhook } from '../../domain/webhook-signature';
+import { emitEvent } from '../../activities/outbound-events';
+import { newDeliveryId } from '../../activities/outbound-webhooks';
+import { signWebhook, verifyWebhook } from '../../domain/webhook-signature';
+import { createApiKey } from '../../infra/api-keys';
 import { startWebhookDispatching, webhookDispatchScheduleId } from '../../infra/webhook-schedule';
 import type { WebhookRetrySettings } from '../../workflows/webhook-delivery-definitions';
 import { eventually } from '../helpers/eventually';
@@ -16,6 +19,7 @@ let engine: Engine;
 let receiver: WebhookReceiver;
 const WAREHOUSE = 'WH-HOOKS';
 const RETRY: WebhookRetrySettings = { maxAttempts: 4, initialSeconds: 1, maxSeconds: 4, timeoutMs: 2_000 };
+const RETENTION_DAYS = 30;
 
 beforeAll(async () => {
   engine = await Engine.start({
@@ -26,7 +30,7 @@ beforeAll(async () => {
   });
   await seedWarehouse(engine.db, { id: WAREHOUSE, mode: 'auto', priority: 10, bins: [] });
   receiver = await WebhookReceiver.start({ '/flaky': 2 });
-  await startWebhookDispatching(engine.temporal, engine.taskQueue, { ...engine.config.outboundWebhooks, dispatchEvery: '1s', retry: RETRY });
+  await startWebhookDispatching(engine.temporal, engine.taskQueue, { ...engine.config.outboundWebhooks, dispatchEvery: '1s', retry: RETRY, retentionDays: RETENTION_DAYS });
 });
 
 afterEach(async () => {
@@ -190,5 +194,122 @@ describe('outbound webhooks', () => {
     expect(off.body.active).toBe(false);
     expect((await engine.call('ops', 'POST', `/v1/webhook-endpoints/${first.body.id}/deactivate`)).status).toBe(200);
     expect((await engine.call('ops', 'GET', '/v1/webhook-endpoints/whe_missing')).body.code).toBe('webhook_endpoint_not_found');
+  });
+
+  it('rotates a secret: shown once, deliveries signed with the new and the previous one until the grace period ends, then the new only', async () => {
+    const created = await register({ url: `${receiver.baseUrl}/rotating`, events: ['order.delivered'] });
+    expect(created.status).toBe(201);
+    const { id, secret: previous } = created.body;
+
+    const key = unique('rotate');
+    const rotated = await engine.call('ops', 'POST', `/v1/webhook-endpoints/${id}/rotate-secret`, undefined, { 'idempotency-key': key });
+    expect(rotated.status).toBe(200);
+    const { secret } = rotated.body;
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(previous);
+    const graceEnds = Date.parse(rotated.body.previousSecretExpiresAt);
+    expect(graceEnds - Date.parse(rotated.body.secretRotatedAt)).toBe(24 * 3_600_000);
+    // A retry with the key answers the same secret instead of rotating again; reads never show it.
+    const again = await engine.call('ops', 'POST', `/v1/webhook-endpoints/${id}/rotate-secret`, undefined, { 'idempotency-key': key });
+    expect(again.body).toEqual(rotated.body);
+    expect((await engine.db('webhook_endpoints').where({ id }).first('secret', 'previous_secret'))).toEqual({ secret, previous_secret: previous });
+    const shown = await engine.call('ops', 'GET', `/v1/webhook-endpoints/${id}`);
+    expect(shown.body).toMatchObject({ id, secretRotatedAt: rotated.body.secretRotatedAt, previousSecretExpiresAt: rotated.body.previousSecretExpiresAt });
+    expect(shown.body).not.toHaveProperty('secret');
+
+    const signatures = async () => {
+      const orderId = unique('ord');
+      await emitEvent(engine.db, { type: 'order.delivered', key: `test:${orderId}`, data: { orderId } });
+      const [request] = await eventually(() => receiver.forOrder('/rotating', orderId).length > 0 && receiver.forOrder('/rotating', orderId), 30_000);
+      const timestamp = Number(request.headers['x-webhook-timestamp']);
+      return { header: request.headers['x-webhook-signature'], expected: (secretOf: string) => signWebhook(secretOf, timestamp, request.body) };
+    };
+    const during = await signatures();
+    expect(during.header).toBe(`${during.expected(secret)},${during.expected(previous)}`);
+
+    // The grace period over (moved into the past here), only the new secret signs.
+    await engine.db('webhook_endpoints').where({ id }).update({ previous_secret_expires_at: engine.db.raw("now() - interval '1 second'") });
+    const after = await signatures();
+    expect(after.header).toBe(after.expected(secret));
+  });
+
+  it('rotates any endpoint for any ops key, as the rest of the group; refuses other roles, unknown and deactivated endpoints', async () => {
+    const created = await register({ url: 'https://hooks.example.com/rotate', events: ['order.*'] });
+    const otherOps = await createApiKey(engine.db, unique('other ops'), 'ops');
+    const byOther = await fetch(`${engine.apiUrl}/v1/webhook-endpoints/${created.body.id}/rotate-secret`, { method: 'POST', headers: { authorization: `Bearer ${otherOps.key}` } });
+    expect(byOther.status).toBe(200);
+    const secretAfter = ((await byOther.json()) as { secret: string }).secret;
+
+    const refusals = await Promise.all([
+      engine.call('client', 'POST', `/v1/webhook-endpoints/${created.body.id}/rotate-secret`),
+      engine.call('warehouse', 'POST', `/v1/webhook-endpoints/${created.body.id}/rotate-secret`),
+      engine.call('ops', 'POST', '/v1/webhook-endpoints/whe_missing/rotate-secret'),
+    ]);
+    expect(refusals.map((answer) => [answer.status, answer.body.code])).toEqual([
+      [403, 'forbidden'],
+      [403, 'forbidden'],
+      [404, 'webhook_endpoint_not_found'],
+    ]);
+    await engine.call('ops', 'POST', `/v1/webhook-endpoints/${created.body.id}/deactivate`);
+    const inactive = await engine.call('ops', 'POST', `/v1/webhook-endpoints/${created.body.id}/rotate-secret`);
+    expect([inactive.status, inactive.body.code]).toEqual([409, 'webhook_endpoint_inactive']);
+    expect(await engine.db('webhook_endpoints').where({ id: created.body.id }).first('secret')).toEqual({ secret: secretAfter });
+  });
+
+  it(`deletes delivered events and their attempts after ${RETENTION_DAYS} days on the dispatch Schedule, keeping newer and failed ones`, async () => {
+    const endpoints: string[] = [];
+    for (const path of ['/kept-a', '/kept-b']) {
+      const created = await register({ url: `${receiver.baseUrl}${path}`, events: ['purchase_order.*'] });
+      await engine.call('ops', 'POST', `/v1/webhook-endpoints/${created.body.id}/deactivate`);
+      endpoints.push(created.body.id);
+    }
+    const daysAgo = (days: number) => engine.db.raw(`now() - make_interval(days => ${days})`);
+    /** An event dispatched `ageDays` ago, with one finished delivery per outcome given: one attempt each. */
+    const event = async (ageDays: number, outcomes: ('DELIVERED' | 'FAILED')[]) => {
+      const [{ id }] = await engine.db('outbound_events')
+        .insert({ type: 'purchase_order.submitted', event_key: unique('retention'), data: {}, created_at: daysAgo(ageDays), dispatched_at: daysAgo(ageDays) })
+        .returning('id');
+      const deliveries = outcomes.map((status, index) => ({ id: newDeliveryId(), status, endpoint: endpoints[index] }));
+      for (const delivery of deliveries) {
+        await engine.db('webhook_deliveries').insert({
+          id: delivery.id,
+          event_id: id,
+          endpoint_id: delivery.endpoint,
+          status: delivery.status,
+          attempts: 1,
+          last_status_code: delivery.status === 'DELIVERED' ? 200 : 500,
+          workflow_started_at: daysAgo(ageDays),
+          finished_at: daysAgo(ageDays),
+          created_at: daysAgo(ageDays),
+        });
+        await engine.db('webhook_delivery_attempts').insert({
+          delivery_id: delivery.id,
+          attempt_no: 1,
+          started_at: daysAgo(ageDays),
+          duration_ms: 5,
+          status_code: delivery.status === 'DELIVERED' ? 200 : 500,
+          succeeded: delivery.status === 'DELIVERED',
+        });
+      }
+      return { id, deliveries: deliveries.map((delivery) => delivery.id) };
+    };
+    const old = await event(RETENTION_DAYS + 1, ['DELIVERED']);
+    const recent = await event(RETENTION_DAYS - 1, ['DELIVERED']);
+    const failed = await event(RETENTION_DAYS + 10, ['FAILED']);
+    const mixed = await event(RETENTION_DAYS + 1, ['DELIVERED', 'FAILED']);
+    const unsubscribed = await event(RETENTION_DAYS + 1, []);
+
+    const ids = [old, recent, failed, mixed, unsubscribed];
+    const remaining = async () => ({
+      events: (await engine.db('outbound_events').whereIn('id', ids.map((e) => e.id)).orderBy('id').pluck('id')).map(String),
+      deliveries: await engine.db('webhook_deliveries').whereIn('id', ids.flatMap((e) => e.deliveries)).orderBy('id').pluck('id'),
+      attempts: await engine.db('webhook_delivery_attempts').whereIn('delivery_id', ids.flatMap((e) => e.deliveries)).orderBy('delivery_id').pluck('delivery_id'),
+    });
+    const kept = [recent.deliveries[0], failed.deliveries[0], mixed.deliveries[1]].sort();
+    const after = await eventually(async () => {
+      const rows = await remaining();
+      return rows.events.length === 3 && rows.deliveries.length === 3 && rows;
+    }, 30_000);
+    expect(after).toEqual({ events: [recent.id, failed.id, mixed.id].map(String).sort((x, y) => Number(x) - Number(y)), deliveries: kept, attempts: kept });
   });
 });

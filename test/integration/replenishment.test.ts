@@ -37,8 +37,14 @@ afterAll(async () => {
 
 const unique = (name: string) => `${name}-${randomBytes(3).toString('hex')}`;
 
-async function supplier(leadTimeDays = 5): Promise<string> {
-  const answer = await engine.call('ops', 'POST', '/v1/suppliers', { name: unique('Supplier'), contact: { email: 'buyer@example.com' }, currency: 'USD', leadTimeDays, paymentTerms: 'net 30' }, { 'idempotency-key': unique('sup') });
+async function supplier(leadTimeDays = 5, minimumOrderCents = 0): Promise<string> {
+  const answer = await engine.call(
+    'ops',
+    'POST',
+    '/v1/suppliers',
+    { name: unique('Supplier'), contact: { email: 'buyer@example.com' }, currency: 'USD', leadTimeDays, minimumOrderCents, paymentTerms: 'net 30' },
+    { 'idempotency-key': unique('sup') },
+  );
   expect(answer.status).toBe(201);
   return answer.body.id;
 }
@@ -152,6 +158,39 @@ describe('low stock → suggestion → draft PO', () => {
     expect(waiting).toMatchObject({ status: 'DRAFT', submit_mode: 'approval', location_id: B, quantity: 16 });
     const purchaseOrders = await engine.db('purchase_order_lines').whereIn('sku', [cheap, dear]).count({ n: '*' }).first();
     expect(purchaseOrders).toEqual({ n: 2 });
+  });
+
+  it("keeps a draft the auto policy would submit waiting when it is below the supplier's minimum order value, and says why", async () => {
+    expect((await engine.call('ops', 'PUT', `/v1/replenishment/policies/${B}`, { mode: 'auto', autoLimitCents: 10_000 })).status).toBe(200);
+    const demanding = await supplier(5, 5_000);
+    const modest = await supplier(5, 1_000);
+    const held = await product(demanding, { unitCostCents: 100 }, { locationId: B, units: 5 });
+    const sent = await product(modest, { unitCostCents: 100 }, { locationId: B, units: 5 });
+    for (const sku of [held, sent]) expect((await settings(B, sku, { method: 'min_max', minLevel: 5, maxLevel: 20 })).status).toBe(200);
+
+    // Already at min: the suggestion shows the hold before anything is drafted.
+    const [suggested] = (await suggestions(`locationId=${B}&sku=${held}`)).drafts;
+    expect(suggested).toMatchObject({
+      supplierId: demanding,
+      totalCents: 1_500,
+      submit: 'approval',
+      why: { policy: 'auto', autoLimitCents: 10_000, minimumOrderCents: 5_000, totalCents: 1_500, held: 'below_minimum_order_value' },
+    });
+
+    await deliver([{ sku: held, quantity: 1 }, { sku: sent, quantity: 1 }]);
+
+    // 16 x 100 = 1600: at or above 1000 submitted by itself; below 5000 it waits for ops, with the reason on the draft.
+    expect(await draftFor(sent, 'SUBMITTED')).toMatchObject({ submit_mode: 'auto', location_id: B, quantity: 16 });
+    const waiting = await draftFor(held);
+    expect(waiting).toMatchObject({ status: 'DRAFT', submit_mode: 'approval', supplier_id: demanding, location_id: B, quantity: 16 });
+    const shown = await engine.call('ops', 'GET', `/v1/purchase-orders/${waiting.id}`);
+    expect(shown.body).toMatchObject({ status: 'DRAFT', submit: 'approval', totalCents: 1_600 });
+    expect(shown.body.reason).toMatch(/^held for approval \(below_minimum_order_value\): total 1600 cents is below the supplier's minimum order of 5000 cents; /);
+    const po = engine.temporal.workflow.getHandle(purchaseOrderWorkflowId(waiting.id));
+    expect((await po.query(purchaseOrderStatusQuery)).status).toBe('DRAFT');
+    // Ops approving it are held to the same minimum.
+    const approve = await engine.call('ops', 'POST', `/v1/purchase-orders/${waiting.id}/approve`, {});
+    expect([approve.status, approve.body.code]).toEqual([422, 'below_minimum_order_value']);
   });
 });
 

@@ -9,7 +9,13 @@ import { activeTracing, type Tracing, TRACING_WORKFLOW_MODULE } from '../../infr
 import { failureType, orderIdOfWorkflow } from '../../worker/activity-interceptors';
 import { temporalWorkerOptions, WORKFLOW_INTERCEPTOR_MODULES } from '../../worker/create-worker';
 
-const production = { NODE_ENV: 'production', CARRIER_SANDBOX_API_KEY: 'k'.repeat(40), CARRIER_WEBHOOK_SECRET_SANDBOX: 's'.repeat(40) };
+const production = {
+  NODE_ENV: 'production',
+  CARRIER_SANDBOX_API_KEY: 'k'.repeat(40),
+  CARRIER_WEBHOOK_SECRET_SANDBOX: 's'.repeat(40),
+  SUPPLIER_SANDBOX_API_KEY: 'K'.repeat(40),
+  SUPPLIER_WEBHOOK_SECRET_SANDBOX: 'S'.repeat(40),
+};
 
 describe('metrics and tracing settings', () => {
   it('serves /metrics openly only in development, unless METRICS_PUBLIC says otherwise', () => {

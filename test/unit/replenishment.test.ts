@@ -155,6 +155,7 @@ describe('groupIntoDrafts', () => {
     const drafts = groupIntoDrafts(
       [plan('B', 'sup-1', 'wh-1', 2), plan('A', 'sup-1', 'wh-1', 1), plan('C', 'sup-2', 'wh-1', 4), plan('D', 'sup-1', 'wh-2', 1), plan('E', 'sup-1', 'wh-1', 0)],
       () => ({ mode: 'suggest', autoLimitCents: 0 }),
+      () => 0,
     );
     expect(drafts.map((draft) => [draft.supplierId, draft.locationId, draft.lines.map((line) => line.sku), draft.totalCents])).toEqual([
       ['sup-1', 'wh-1', ['A', 'B'], 300],
@@ -166,8 +167,22 @@ describe('groupIntoDrafts', () => {
 
   it('submits automatically only under an auto policy and within its value limit', () => {
     const policies = { 'wh-1': { mode: 'auto' as const, autoLimitCents: 300 }, 'wh-2': { mode: 'suggest' as const, autoLimitCents: 1_000 } };
-    const drafts = groupIntoDrafts([plan('A', 'sup-1', 'wh-1', 3), plan('C', 'sup-2', 'wh-1', 4), plan('D', 'sup-1', 'wh-2', 1)], (id) => policies[id as 'wh-1']);
+    const drafts = groupIntoDrafts([plan('A', 'sup-1', 'wh-1', 3), plan('C', 'sup-2', 'wh-1', 4), plan('D', 'sup-1', 'wh-2', 1)], (id) => policies[id as 'wh-1'], () => 0);
     expect(drafts.map((draft) => [draft.supplierId, draft.locationId, draft.submit])).toEqual([['sup-1', 'wh-1', 'auto'], ['sup-1', 'wh-2', 'approval'], ['sup-2', 'wh-1', 'approval']]);
-    expect(drafts[2].why).toEqual({ policy: 'auto', autoLimitCents: 300, totalCents: 400, rule: expect.any(String) });
+    expect(drafts[2].why).toEqual({ policy: 'auto', autoLimitCents: 300, minimumOrderCents: 0, totalCents: 400, rule: expect.any(String), held: null });
+  });
+
+  it("holds an auto-submittable draft below its supplier's minimum order value for approval, and says why", () => {
+    const auto = () => ({ mode: 'auto' as const, autoLimitCents: 1_000 });
+    const minimums: Record<string, number> = { 'sup-1': 301, 'sup-2': 400 };
+    const drafts = groupIntoDrafts([plan('A', 'sup-1', 'wh-1', 3), plan('C', 'sup-2', 'wh-1', 4)], auto, (id) => minimums[id]);
+    expect(drafts.map((draft) => [draft.supplierId, draft.totalCents, draft.submit, draft.why.held])).toEqual([
+      ['sup-1', 300, 'approval', 'below_minimum_order_value'],
+      ['sup-2', 400, 'auto', null],
+    ]);
+    expect(drafts[0].why).toMatchObject({ policy: 'auto', autoLimitCents: 1_000, minimumOrderCents: 301, totalCents: 300 });
+    // Held only where the policy alone would have submitted: a suggest-only location's draft waits anyway.
+    const suggested = groupIntoDrafts([plan('A', 'sup-1', 'wh-1', 3)], () => ({ mode: 'suggest', autoLimitCents: 1_000 }), (id) => minimums[id]);
+    expect([suggested[0].submit, suggested[0].why.held]).toEqual(['approval', null]);
   });
 });

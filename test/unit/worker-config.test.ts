@@ -64,6 +64,8 @@ describe('the worker collaborators', () => {
       NODE_ENV: 'production',
       CARRIER_SANDBOX_API_KEY: 'k'.repeat(40),
       CARRIER_WEBHOOK_SECRET_SANDBOX: 's'.repeat(40),
+      SUPPLIER_SANDBOX_API_KEY: 'K'.repeat(40),
+      SUPPLIER_WEBHOOK_SECRET_SANDBOX: 'S'.repeat(40),
     };
     const config = loadConfig(prodEnv);
     expect(() => createGateway(config, noDb, prodEnv)).toThrow(/PAYMENT_GATEWAY "sandbox" .*refused when NODE_ENV=production/);

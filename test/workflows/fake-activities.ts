@@ -8,6 +8,8 @@ import type { ReturnStatusChange } from '../../activities/returns';
 import { allocate } from '../../domain/allocation';
 import type { FulfillmentMode } from '../../domain/types';
 import type { OrderInput } from '../../workflows/definitions';
+import { fakeDropshipActivities, type FakeSupplier, fakeSupplier } from './fake-dropship-activities';
+import { fakeForecastActivities } from './fake-forecast-activities';
 import { fakePurchaseOrderActivities } from './fake-purchase-order-activities';
 import { fakeReplenishmentActivities } from './fake-replenishment-activities';
 import { fakeTransferActivities } from './fake-transfer-activities';
@@ -36,6 +38,8 @@ export interface FakeWorld {
   refusesRefunds: boolean;
   /** Applying an approved adjustment finds the stock below reserved. */
   adjustmentBelowReserved?: boolean;
+  /** The dropship supplier. */
+  supplier: FakeSupplier;
   /** Activity name -> arguments of each call, in order. */
   calls: Record<string, unknown[]>;
   /** Activity name -> promise the activity waits for before it returns (to stage races). */
@@ -55,6 +59,7 @@ export function fakeWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     exchangePrices: {},
     refundCents: 1500,
     refusesRefunds: false,
+    supplier: fakeSupplier(),
     calls: {},
     gates: {},
     ...overrides,
@@ -190,9 +195,11 @@ export function fakeActivities(world: FakeWorld): Activities {
     },
     ...fakeReturnActivities(world, record),
     ...fakeTransferActivities(record),
+    ...fakeDropshipActivities(world.supplier, record),
     ...fakePurchaseOrderActivities(record),
     ...fakeReplenishmentActivities(record),
     ...fakeWebhookActivities(record),
+    ...fakeForecastActivities(record),
   };
   return activities;
 }

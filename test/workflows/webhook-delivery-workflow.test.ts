@@ -64,3 +64,40 @@ describe('webhook delivery workflow', () => {
     expect(attempts).toHaveLength(1);
   });
 });
+
+describe('webhook dispatch workflow', () => {
+  /** Runs one dispatcher with these arguments; answers with its result and the activities it called, in order. */
+  async function dispatch(args: unknown[]) {
+    const world = fakeWorld();
+    const order: string[] = [];
+    const activities = fakeActivities(world);
+    const tracked = {
+      ...activities,
+      async dispatchOutboundEvents(input: { retry: typeof RETRY }) {
+        order.push('dispatch');
+        return activities.dispatchOutboundEvents(input);
+      },
+      async pruneOutboundWebhooks(input: { retentionDays: number }) {
+        order.push('prune');
+        return activities.pruneOutboundWebhooks(input);
+      },
+    };
+    return withWorker(env, tracked, async (taskQueue) => {
+      const result = await env.client.workflow.execute('webhookDispatchWorkflow', { taskQueue, workflowId: `webhook-dispatch:test-${randomUUID()}`, args });
+      return { result, order, pruned: callsOf(world, 'pruneOutboundWebhooks') };
+    });
+  }
+
+  it('dispatches, then prunes what was delivered longer ago than the retention', async () => {
+    const { result, order, pruned } = await dispatch([RETRY, 30]);
+    expect(order).toEqual(['dispatch', 'prune']);
+    expect(pruned).toEqual([{ retentionDays: 30 }]);
+    expect(result).toEqual({ events: 0, deliveries: 0, started: 0, pruned: { deliveries: 0, events: 0 } });
+  });
+
+  it('only dispatches when started without a retention, as by a Schedule an older worker made', async () => {
+    const { result, order } = await dispatch([RETRY]);
+    expect(order).toEqual(['dispatch']);
+    expect(result).toEqual({ events: 0, deliveries: 0, started: 0 });
+  });
+});
