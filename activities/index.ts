@@ -4,6 +4,7 @@ import type { CarrierAdapter } from '../carriers/adapter';
 import type { PaymentGateway } from '../payments/gateway';
 import type { SupplierAdapter } from '../suppliers/adapter';
 import { adjustmentActivities } from './adjustments';
+import { availabilityActivities } from './availability';
 import { backorderActivities, stockWaker } from './backorders';
 import { countActivities } from './counts';
 import { dropshipActivities } from './dropship';
@@ -16,6 +17,7 @@ import { purchaseOrderActivities } from './purchase-orders';
 import { replenishmentActivities, withReplenishmentTriggers } from './replenishment';
 import { returnActivities } from './returns';
 import { shipmentEndingActivities } from './shipment-endings';
+import { supplierFeedActivities } from './supplier-feeds';
 import { sweepActivities } from './sweep';
 import { type ShipmentSettings, shipmentActivities } from './shipments';
 import { transferActivities } from './transfers';
@@ -40,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...paymentActivities(deps.db, deps.gateway),
     ...shipmentActivities(deps.db, deps.carrier, deps),
     ...dropshipActivities(deps.db, deps.supplier, deps),
+    ...supplierFeedActivities(deps.db, deps.supplier),
     ...shipmentEndingActivities(deps.db, wake),
     ...returnActivities(deps.db, deps.carrier, deps.gateway, wake),
     ...backorderActivities(deps.db, deps.temporal),
@@ -49,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...transferActivities(deps.db, wake),
     ...purchaseOrderActivities(deps.db, wake),
     ...outboundWebhookActivities(deps.db, deps.temporal),
+    ...availabilityActivities(deps.db),
     ...replenishmentActivities(deps.db, deps.temporal),
     ...forecastActivities(deps.db),
   }, deps.db, deps.temporal);

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 /** The events webhook endpoints subscribe to; `<status>` is lower case (`order.delivered`). */
 export type OutboundEventType =
   | 'inventory.low_stock'
+  | 'inventory.available_changed'
   | `purchase_order.${string}`
   | `order.${string}`
   | `shipment.${string}`;

@@ -76,7 +76,12 @@ function draftReason(draft: DraftPlan): string {
     draft.why.held === 'below_minimum_order_value'
       ? `held for approval (below_minimum_order_value): total ${draft.totalCents} cents is below the supplier's minimum order of ${draft.why.minimumOrderCents} cents; `
       : '';
-  const lines = draft.lines.map((line) => `${line.sku}: position ${line.why.position} (${line.why.trigger}), order ${line.quantity}`).join('; ');
+  const lines = draft.lines
+    .map((line) => {
+      const economic = line.why.eoq ? ` at ${line.unitCostCents} cents, the least annual cost (${line.why.eoq.totalCents} cents) across price breaks` : '';
+      return `${line.sku}: position ${line.why.position} (${line.why.trigger}), order ${line.quantity}${economic}`;
+    })
+    .join('; ');
   return `${held}${lines}`.slice(0, 500);
 }
 

@@ -96,11 +96,15 @@ export const ROUTE_ACCESS = {
   'DELETE /v1/planned-events/:id': ['ops'],
   'PUT /v1/replenishment/settings/:locationId/:sku': ['ops'],
   'PUT /v1/replenishment/policies/:locationId': ['ops'],
+  'PUT /v1/channels/:id/stock-policy': ['ops'],
+  'GET /v1/channels/:id/stock-policy': ['client', 'ops'],
+  'GET /v1/channels/:id/availability': ['client', 'ops'],
 
   'POST /v1/suppliers': ['ops'],
   'GET /v1/suppliers': ['ops'],
   'GET /v1/suppliers/:id': ['ops'],
   'PATCH /v1/suppliers/:id': ['ops'],
+  'PUT /v1/channels/:id/feed-rules': ['ops'],
   'PUT /v1/suppliers/:id/products/:sku': ['ops'],
   'GET /v1/suppliers/:id/products': ['ops'],
   'PUT /v1/products/:sku/dropship': ['ops'],
@@ -122,6 +126,7 @@ export const ROUTE_ACCESS = {
   'POST /v1/webhooks/carriers/:carrier': 'signature',
   'POST /v1/webhooks/suppliers/:supplierId': 'signature',
   'POST /v1/webhooks/dropship/:adapter': 'signature',
+  'POST /v1/webhooks/dropship/:adapter/stock': 'signature',
 
   'POST /v1/webhook-endpoints': ['ops'],
   'GET /v1/webhook-endpoints': ['ops'],
@@ -234,11 +239,16 @@ export const ROUTE_SCOPE = {
   'DELETE /v1/planned-events/:id': 'none',
   'PUT /v1/replenishment/settings/:locationId/:sku': 'none',
   'PUT /v1/replenishment/policies/:locationId': 'none',
+  // A client key reads only its own channels' policy and availability.
+  'PUT /v1/channels/:id/stock-policy': 'none',
+  'GET /v1/channels/:id/stock-policy': 'channel',
+  'GET /v1/channels/:id/availability': 'channel',
 
   'POST /v1/suppliers': 'none',
   'GET /v1/suppliers': 'none',
   'GET /v1/suppliers/:id': 'none',
   'PATCH /v1/suppliers/:id': 'none',
+  'PUT /v1/channels/:id/feed-rules': 'none',
   'PUT /v1/suppliers/:id/products/:sku': 'none',
   'GET /v1/suppliers/:id/products': 'none',
   'PUT /v1/products/:sku/dropship': 'none',
@@ -260,6 +270,7 @@ export const ROUTE_SCOPE = {
   'POST /v1/webhooks/carriers/:carrier': 'none',
   'POST /v1/webhooks/suppliers/:supplierId': 'none',
   'POST /v1/webhooks/dropship/:adapter': 'none',
+  'POST /v1/webhooks/dropship/:adapter/stock': 'none',
 
   'POST /v1/webhook-endpoints': 'none',
   'GET /v1/webhook-endpoints': 'none',

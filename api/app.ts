@@ -28,7 +28,9 @@ import { purchaseOrderRoutes } from './routes/purchase-orders';
 import { supplierRoutes } from './routes/suppliers';
 import { dropshipRoutes } from './routes/dropship';
 import { dropshipWebhookRoutes } from './routes/dropship-webhooks';
+import { supplierFeedRoutes } from './routes/supplier-feeds';
 import { forecastRoutes } from './routes/forecasts';
+import { channelRoutes } from './routes/channels';
 import { supplierWebhookRoutes } from './purchasing/supplier-webhook';
 import { reportRoutes } from './routes/reports';
 import { replenishmentRoutes } from './routes/replenishment';
@@ -106,8 +108,8 @@ export function buildApp(deps: ApiDeps) {
   const routePlugins = [
     healthRoutes, orderRoutes, returnRoutes, warehouseRoutes, productRoutes, locationRoutes, inventoryRoutes, webhookRoutes, apiKeyRoutes,
     reportRoutes, consignmentRuleRoutes, adjustmentRoutes, countRoutes, kitRoutes, transferRoutes, webhookEndpointRoutes, replenishmentRoutes,
-    analyticsRoutes, dashboardDataRoutes, dashboardRoutes, forecastRoutes,
-    supplierRoutes, purchaseOrderRoutes, supplierWebhookRoutes, dropshipRoutes, dropshipWebhookRoutes,
+    analyticsRoutes, dashboardDataRoutes, dashboardRoutes, forecastRoutes, channelRoutes,
+    supplierRoutes, purchaseOrderRoutes, supplierWebhookRoutes, dropshipRoutes, dropshipWebhookRoutes, supplierFeedRoutes,
   ];
   for (const routes of routePlugins) {
     app.register(routes, routeDeps);

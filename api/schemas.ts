@@ -362,6 +362,14 @@ const ProductFields = {
   returnWindowDays: Nullable(
     Type.Integer({ minimum: 1, maximum: 3650, description: "Days after delivery it may be returned; null: the engine's default" }),
   ),
+  holdingCostPercent: Nullable(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1000,
+      description: 'Holding a unit for a year costs this percentage of its unit cost; with orderingCostCents, replenishment orders economic quantities',
+    }),
+  ),
+  orderingCostCents: Nullable(Cents({ description: 'Placing and receiving one purchase order; with holdingCostPercent, replenishment orders economic quantities' })),
 };
 
 export const CreateProductBody = Type.Object(
@@ -377,6 +385,8 @@ export const CreateProductBody = Type.Object(
     heightMm: Type.Optional(Millimetres),
     finalSale: Type.Optional(Type.Boolean({ default: false, description: 'A final-sale product cannot be returned' })),
     returnWindowDays: Type.Optional(ProductFields.returnWindowDays),
+    holdingCostPercent: Type.Optional(ProductFields.holdingCostPercent),
+    orderingCostCents: Type.Optional(ProductFields.orderingCostCents),
   },
   { additionalProperties: false },
 );
@@ -395,6 +405,8 @@ export const PatchProductBody = Type.Object(
     active: Type.Optional(Type.Boolean()),
     finalSale: Type.Optional(ProductFields.finalSale),
     returnWindowDays: Type.Optional(ProductFields.returnWindowDays),
+    holdingCostPercent: Type.Optional(ProductFields.holdingCostPercent),
+    orderingCostCents: Type.Optional(ProductFields.orderingCostCents),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -420,6 +432,8 @@ export const Product = Type.Object({
   active: Type.Boolean(),
   finalSale: ProductFields.finalSale,
   returnWindowDays: ProductFields.returnWindowDays,
+  holdingCostPercent: Type.Optional(Nullable(Type.Number({ description: 'Omitted for client keys, like unit cost.' }))),
+  orderingCostCents: Type.Optional(Nullable(Type.Integer({ description: 'Omitted for client keys, like unit cost.' }))),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

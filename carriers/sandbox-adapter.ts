@@ -9,25 +9,22 @@ import {
   type RateRequest,
   type ReturnLabelRequest,
 } from './adapter';
+import { sandboxHttpCall, type SandboxCall, type SandboxHttpOptions } from '../infra/sandbox-http';
 import { SANDBOX_PARCEL_LIMITS } from './sandbox/limits';
 
 export { CarrierRejectedError } from './adapter';
 
-export interface SandboxCarrierAdapterOptions {
-  baseUrl: string;
-  apiKey: string;
-  timeoutMs?: number;
-}
+export type SandboxCarrierAdapterOptions = SandboxHttpOptions;
 
 /** Talks to the sandbox carrier's HTTP API (carriers/sandbox). */
 export class SandboxCarrierAdapter implements CarrierAdapter {
   readonly name = 'sandbox';
   /** The same limits the carrier service enforces (carriers/sandbox/limits.ts). */
   readonly parcelLimits: ParcelLimits = SANDBOX_PARCEL_LIMITS;
-  private readonly baseUrl: string;
+  private readonly call: SandboxCall;
 
-  constructor(private readonly options: SandboxCarrierAdapterOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  constructor(options: SandboxCarrierAdapterOptions) {
+    this.call = sandboxHttpCall('sandbox carrier', options, CarrierRejectedError);
   }
 
   async rates(request: RateRequest): Promise<Rate[]> {
@@ -66,40 +63,4 @@ export class SandboxCarrierAdapter implements CarrierAdapter {
       pieces: label.pieces.map((piece): LabelPiece => ({ trackingNumber: piece.trackingNumber, labelUrl: piece.labelUrl })),
     };
   }
-
-  private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${this.options.apiKey}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
-    });
-    const text = await response.text();
-    if (response.ok) return (text ? JSON.parse(text) : undefined) as T;
-
-    const problem = parseProblem(text);
-    const message = `sandbox carrier: ${method} ${path} answered ${response.status}: ${problem.message ?? text.slice(0, 200)}`;
-    // 408 and 429 ask to come back later; any other 4xx will be refused again.
-    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-      throw new CarrierRejectedError(problem.code ?? `http_${response.status}`, message, response.status);
-    }
-    throw new Error(message);
-  }
-}
-
-function parseProblem(text: string): { code?: string; message?: string } {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object') {
-      const { code, message } = parsed as Record<string, unknown>;
-      return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined };
-    }
-  } catch {
-    // Not JSON (a proxy's error page, say); the raw text goes into the message.
-  }
-  return {};
 }

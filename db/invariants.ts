@@ -42,8 +42,14 @@
  *    (sku, location), in_transit equals shipped - received - written off over the open transfers to
  *    it; each shipped line has its one transfer_out row of the units shipped, its transfer_in rows
  *    add up to the units received, and a closed transfer has received (or written off) all it shipped.
+ * 9. Purchase orders (db/purchasing-invariants.ts). 10. Dropship (db/dropship-invariants.ts): a
+ *    supplier's shipment holds none of our stock, and what it sent is owed once, at its unit costs.
+ * 11. Channel availability (db/availability-invariants.ts): a published ATS is never above what its
+ *    channel's policy allows for the stock now, for every SKU whose changes have all been published.
  */
 import type { Knex } from 'knex';
+import { publishedAvailabilityWithinPolicy } from './availability-invariants';
+import { dropshipShipmentsMatchPayables } from './dropship-invariants';
 import { incomingMatchesOpenPurchaseOrders, purchaseOrderLinesMatchLedger } from './purchasing-invariants';
 import { webhookDeliveriesMatchAttempts } from './webhook-invariants';
 import { hasShipped } from '../domain/status';
@@ -92,6 +98,8 @@ export async function checkInvariants(db: Knex, options: DatabaseInvariantOption
     webhookDeliveriesMatchAttempts(db),
     purchaseOrderLinesMatchLedger(db),
     incomingMatchesOpenPurchaseOrders(db),
+    dropshipShipmentsMatchPayables(db),
+    publishedAvailabilityWithinPolicy(db),
   ]);
   return found.flat();
 }

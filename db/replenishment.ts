@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { CarryingCosts, PriceBreak } from '../domain/eoq';
 import {
   type DemandForecastInput,
   type DraftPlan,
@@ -85,6 +86,7 @@ export async function planReplenishment(db: Knex, defaults: ReplenishmentDefault
         backordered: homeOf(sku) === locationId ? (backorders.get(sku) ?? 0) : 0,
       },
       supply: terms,
+      carryingCosts: terms.carryingCosts,
     });
   });
   plans.sort((x, y) => compare(x.locationId, y.locationId) || compare(x.sku, y.sku));
@@ -116,15 +118,40 @@ function settingsFrom(row: Record<string, any> | undefined, jit: boolean, defaul
   };
 }
 
-/** Active stocked products in scope with an active preferred supplier, and that supplier's terms. */
-async function preferredSupply(db: Knex, skus?: readonly string[]): Promise<Map<string, SupplyTerms & { jit: boolean; minimumOrderCents: number }>> {
+/**
+ * Active stocked products in scope with an active preferred supplier, that supplier's terms and
+ * price breaks, and the product's carrying costs when both are set.
+ */
+async function preferredSupply(
+  db: Knex,
+  skus?: readonly string[],
+): Promise<Map<string, SupplyTerms & { jit: boolean; minimumOrderCents: number; carryingCosts: CarryingCosts | null }>> {
   const query = db('supplier_products as sp')
     .join('suppliers as s', 's.id', 'sp.supplier_id')
     .join('products as p', 'p.sku', 'sp.sku')
     .where({ 'sp.preferred': true, 's.active': true, 'p.active': true, 'p.kind': 'standard' })
-    .select('sp.sku', 'sp.supplier_id', 's.lead_time_days', 's.minimum_order_cents', 'sp.pack_size', 'sp.minimum_order_quantity', 'sp.unit_cost_cents', 'p.jit');
+    .select(
+      'sp.sku',
+      'sp.supplier_id',
+      's.lead_time_days',
+      's.minimum_order_cents',
+      'sp.pack_size',
+      'sp.minimum_order_quantity',
+      'sp.unit_cost_cents',
+      'p.jit',
+      'p.holding_cost_percent',
+      'p.ordering_cost_cents',
+    );
   if (skus) query.whereIn('sp.sku', skus);
   const rows = await query;
+  // Per SKU: only its preferred supplier's breaks are read.
+  const breaks = new Map<string, PriceBreak[]>();
+  if (rows.length > 0) {
+    const tiers = await db('supplier_price_breaks')
+      .whereIn(['supplier_id', 'sku'], rows.map((row) => [row.supplier_id, row.sku]))
+      .orderBy(['sku', 'min_quantity']);
+    for (const tier of tiers) breaks.set(tier.sku, [...(breaks.get(tier.sku) ?? []), { minQuantity: tier.min_quantity, unitCostCents: tier.unit_cost_cents }]);
+  }
   return new Map(
     rows.map((row) => [
       row.sku,
@@ -134,8 +161,13 @@ async function preferredSupply(db: Knex, skus?: readonly string[]): Promise<Map<
         packSize: row.pack_size,
         moq: row.minimum_order_quantity,
         unitCostCents: row.unit_cost_cents,
+        priceBreaks: breaks.get(row.sku) ?? [],
         jit: row.jit,
         minimumOrderCents: row.minimum_order_cents,
+        carryingCosts:
+          row.holding_cost_percent !== null && row.ordering_cost_cents !== null
+            ? { holdingCostPercent: Number(row.holding_cost_percent), orderingCostCents: row.ordering_cost_cents }
+            : null,
       },
     ]),
   );

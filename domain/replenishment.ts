@@ -1,3 +1,5 @@
+import { annualDemand, type CarryingCosts, chooseOrderQuantity, type EoqChoice, type PriceBreak, unitCostAt } from './eoq';
+
 /**
  * Replenishment arithmetic: demand statistics, safety stock by service level, reorder points, par
  * and min–max levels, rounding to pack size and MOQ, and grouping into one draft PO per supplier and
@@ -98,6 +100,8 @@ export interface SupplyTerms {
   packSize: number;
   moq: number;
   unitCostCents: number;
+  /** The supplier's cheaper prices for larger orders, by increasing min quantity. */
+  priceBreaks?: readonly PriceBreak[];
 }
 
 export interface SkuPlanInput {
@@ -110,6 +114,8 @@ export interface SkuPlanInput {
   forecast?: DemandForecastInput;
   stock: StockPosition;
   supply: SupplyTerms;
+  /** Set on the product (both costs): the order quantity is the one of least annual cost, price breaks weighed. */
+  carryingCosts?: CarryingCosts | null;
 }
 
 /** A demand forecast as replenishment reads it: each day's expected units from today on, and its one-day error. */
@@ -156,6 +162,14 @@ export interface SkuPlanWhy {
   quantity: number;
   unitCostCents: number;
   lineValueCents: number;
+  /** With carrying costs, when ordering: the annual cost of each price tier's best quantity, and the one chosen. */
+  eoq: EoqWhy | null;
+}
+
+export interface EoqWhy extends CarryingCosts, EoqChoice {
+  annualDemand: number;
+  /** The stored forecast's mean day (when there is one), else the demand window's average, times 365. */
+  demandSource: 'forecast' | 'average';
 }
 
 export interface SkuPlan {
@@ -176,6 +190,8 @@ export interface SkuPlan {
  * - par: order up to the par level whenever the position is below it.
  * - min_max: order up to max when the position is at or below min.
  * - jit (any method): no safety stock and no stock kept; order exactly what backorders lack.
+ * - with carrying costs (any method but jit): order the lot of least annual cost across the
+ *   supplier's price breaks, at least the need (domain/eoq.ts). Every line pays its tier's price.
  */
 export function planSku(input: SkuPlanInput): SkuPlan {
   const { settings, stock, supply } = input;
@@ -219,13 +235,15 @@ export function planSku(input: SkuPlanInput): SkuPlan {
   }
   const reorder = Math.ceil(reorderPointUnits);
   const need = triggered ? Math.max(0, orderUpTo - position) : 0;
-  const quantity = roundToPackAndMoq(need, supply.packSize, supply.moq);
+  const eoq = input.carryingCosts && need > 0 && !settings.jit ? economicQuantity(input, input.carryingCosts, demand, need) : null;
+  const quantity = eoq ? eoq.quantity : roundToPackAndMoq(need, supply.packSize, supply.moq);
+  const unitCostCents = unitCostAt(quantity, supply.unitCostCents, supply.priceBreaks ?? []);
   return {
     sku: input.sku,
     locationId: input.locationId,
     supplierId: supply.supplierId,
     quantity,
-    unitCostCents: supply.unitCostCents,
+    unitCostCents,
     why: {
       method: settings.method,
       jit: settings.jit,
@@ -250,10 +268,32 @@ export function planSku(input: SkuPlanInput): SkuPlan {
       packSize: supply.packSize,
       moq: supply.moq,
       quantity,
-      unitCostCents: supply.unitCostCents,
-      lineValueCents: quantity * supply.unitCostCents,
+      unitCostCents,
+      lineValueCents: quantity * unitCostCents,
+      eoq,
     },
   };
+}
+
+/**
+ * The lot of least annual cost across the supplier's price tiers, no smaller than the need and
+ * rounded to pack size and MOQ. Annual demand comes from the stored forecast when there is one,
+ * else from the demand window's average.
+ */
+function economicQuantity(input: SkuPlanInput, costs: CarryingCosts, demand: DemandStats, need: number): EoqWhy {
+  const { supply } = input;
+  const means = input.forecast?.dailyMeans ?? [];
+  const daily = means.length > 0 ? means.reduce((sum, mean) => sum + mean, 0) / means.length : demand.averageDaily;
+  const annual = annualDemand(daily);
+  const choice = chooseOrderQuantity({
+    ...costs,
+    annualDemand: annual,
+    baseUnitCostCents: supply.unitCostCents,
+    priceBreaks: supply.priceBreaks ?? [],
+    atLeast: need,
+    orderable: (units) => roundToPackAndMoq(units, supply.packSize, supply.moq),
+  });
+  return { ...costs, annualDemand: annual, demandSource: means.length > 0 ? 'forecast' : 'average', ...choice };
 }
 
 /**

@@ -73,6 +73,10 @@ export interface Config {
     /** The same window as purchase order webhooks (SUPPLIER_WEBHOOK_TOLERANCE_SECONDS). */
     webhookToleranceSeconds: number;
   };
+  supplierFeeds: {
+    /** How often the Schedule polls dropship suppliers for their stock (SUPPLIER_FEED_POLL_MINUTES). */
+    pollEveryMinutes: number;
+  };
   payments: {
     /** Which payment gateway the worker uses; worker/collaborators.ts knows the supported names. */
     gateway: string;
@@ -240,6 +244,9 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
       sandboxApiKey: env.SUPPLIER_SANDBOX_API_KEY || (isProduction(env) ? '' : 'sandbox-supplier-dev-key'),
       webhookSecrets: webhookSecretsFrom(env, 'SUPPLIER_WEBHOOK_SECRET_', 'sandbox-supplier-webhook-dev-secret'),
       webhookToleranceSeconds: purchasingSettingsFrom(env).supplierWebhookToleranceSeconds,
+    },
+    supplierFeeds: {
+      pollEveryMinutes: positiveIntFrom(env, 'SUPPLIER_FEED_POLL_MINUTES', 15),
     },
     payments: {
       gateway: env.PAYMENT_GATEWAY?.trim() || 'sandbox',

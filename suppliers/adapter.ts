@@ -41,9 +41,19 @@ export interface DropshipOrder {
   carrier?: string;
 }
 
+/** What a supplier holds of one of its SKUs for an account, as of reportedAt. */
+export interface SupplierStockLevel {
+  supplierSku: string;
+  /** Null: the supplier sets no limit. */
+  quantity: number | null;
+  /** ISO 8601. */
+  reportedAt: string;
+}
+
 /**
  * The engine talks to every dropship supplier through this interface; the sandbox supplier is one
- * implementation. Tracking comes back as signed webhooks, not through the adapter.
+ * implementation. Tracking comes back as signed webhooks, not through the adapter; stock levels come
+ * both ways (polled here, or pushed as signed `supplier.stock` webhooks).
  */
 export interface SupplierAdapter {
   readonly name: string;
@@ -54,4 +64,6 @@ export interface SupplierAdapter {
    * cannot be cancelled: the answer is 'shipped', and its parcel is on its way.
    */
   cancelDropshipOrder(supplierOrderId: string): Promise<'cancelled' | 'shipped'>;
+  /** The account's stock of these SKUs; a SKU the supplier does not sell is left out of the answer. */
+  stockLevels(account: string, supplierSkus: string[]): Promise<SupplierStockLevel[]>;
 }

@@ -6,6 +6,7 @@ import { serveMetrics, workerMetrics } from '../infra/metrics';
 import { startCycleCounting, startReplenishing, startSweeping } from '../infra/schedules';
 import { startWebhookDispatching } from '../infra/webhook-schedule';
 import { startForecasting } from '../infra/forecast-schedule';
+import { startSupplierFeedPolling } from '../infra/supplier-feed-schedule';
 import { dataConverterFor } from '../infra/payload-codec';
 import { startTracing, traceTemporalClient } from '../infra/telemetry';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../infra/temporal';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   await startReplenishing(temporal, config.temporal.taskQueue, config.replenishment);
   await startWebhookDispatching(temporal, config.temporal.taskQueue, config.outboundWebhooks);
   await startForecasting(temporal, config.temporal.taskQueue);
+  await startSupplierFeedPolling(temporal, config.temporal.taskQueue, config.supplierFeeds.pollEveryMinutes);
 
   if (metricsServer) console.log(`worker metrics on http://${hostPort(metricsHost, metricsServer.port)}/metrics`);
   if (temporalMetricsPort) console.log(`Temporal SDK metrics on http://${hostPort(metricsHost, temporalMetricsPort)}/metrics`);

@@ -7,6 +7,7 @@ export { purchaseOrderWorkflow } from './purchase-order';
 export { replenishmentWorkflow } from './replenishment';
 export { returnWorkflow } from './returns';
 export { shipmentWorkflow } from './shipment';
+export { supplierFeedPollingWorkflow } from './supplier-feeds';
 export { sweepWorkflow } from './sweep';
 export { transferWorkflow } from './transfer';
 export { wakeBackordersWorkflow } from './wake-backorders';

@@ -69,7 +69,7 @@ async function priceOrder(db: Knex, config: Config, body: CreateOrderBody) {
     throw new ApiError(422, 'unknown_sku', `unknown or inactive sku: ${unknown.join(', ')}`, { skus: unknown });
   }
 
-  const dropship = await dropshipSuppliers(db, skus, body.channel);
+  const dropship = await dropshipSuppliers(db, body.lines, body.channel);
 
   const now = Date.now();
   const requestedDeadline = body.backorder?.deadline;

@@ -23,7 +23,19 @@ const SupplierFields = {
 export const CreateSupplierBody = Type.Object(SupplierFields, { additionalProperties: false });
 export type CreateSupplierBody = Static<typeof CreateSupplierBody>;
 export const PatchSupplierBody = Type.Object(
-  { ...Type.Partial(Type.Object(SupplierFields)).properties, active: Type.Optional(Type.Boolean()) },
+  {
+    ...Type.Partial(Type.Object(SupplierFields)).properties,
+    active: Type.Optional(Type.Boolean()),
+    feedMaxAgeMinutes: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          maximum: 525_600,
+          description: 'A stock report older than this stops its dropship products selling at channels that require fresh supplier stock; null: never stale',
+        }),
+      ),
+    ),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchSupplierBody = Static<typeof PatchSupplierBody>;
@@ -37,6 +49,7 @@ export const Supplier = Type.Object({
   minimumOrderCents: Type.Integer(),
   paymentTerms: Type.String(),
   active: Type.Boolean(),
+  feedMaxAgeMinutes: Nullable(Type.Integer()),
   createdAt: Type.String(),
 });
 export const CreatedSupplier = Type.Object({
@@ -46,6 +59,11 @@ export const CreatedSupplier = Type.Object({
 export const SupplierParams = Type.Object({ id: Text(40) });
 export const SupplierProductParams = Type.Object({ id: Text(40), sku: Text(64) });
 
+const PriceBreak = Type.Object(
+  { minQuantity: Quantity, unitCostCents: Cents },
+  { additionalProperties: false, description: 'Every unit of an order of at least minQuantity costs unitCostCents' },
+);
+
 export const SupplierProductBody = Type.Object(
   {
     supplierSku: Text(64),
@@ -53,6 +71,12 @@ export const SupplierProductBody = Type.Object(
     packSize: Type.Optional(Quantity),
     minimumOrderQuantity: Type.Optional(Quantity),
     preferred: Type.Optional(Type.Boolean({ description: 'The product\'s one preferred supplier: setting it here unsets it elsewhere' })),
+    priceBreaks: Type.Optional(
+      Type.Array(PriceBreak, {
+        maxItems: 20,
+        description: 'Cheaper prices for larger orders, replacing any set before (none when absent): min quantities increasing from above 1, unit costs decreasing from unitCostCents',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -65,6 +89,7 @@ export const SupplierProduct = Type.Object({
   packSize: Type.Integer(),
   minimumOrderQuantity: Type.Integer(),
   preferred: Type.Boolean(),
+  priceBreaks: Type.Array(PriceBreak),
 });
 export const SupplierProductList = Type.Object({ data: Type.Array(SupplierProduct) });
 

@@ -9,7 +9,7 @@ export const demandKey = (sku: string, locationId: string) => `${sku}\u0000${loc
 /**
  * Average daily demand per stocked SKU and location over the period: the units its shipment rows
  * took out, less the units its returns brought back (to the warehouse or its quarantine), divided by
- * the days of the period. The one place reports read demand from, so a forecast can replace it.
+ * the days of the period. Where the nightly forecast exists, forecastCoverUnits answers instead.
  */
 export async function averageDailyDemand(db: Knex, filter: Pick<ReportFilter, 'start' | 'end' | 'days' | 'locationId' | 'sku'>): Promise<DailyDemand> {
   const result = await db.raw(
@@ -31,4 +31,21 @@ export async function averageDailyDemand(db: Knex, filter: Pick<ReportFilter, 's
     demand.set(demandKey(row.sku, row.location_id), Math.max(0, row.units) / filter.days);
   }
   return demand;
+}
+
+/**
+ * Units the stored forecast expects per (sku, location) over the next `coverDays` days (the sum of
+ * its daily means, planned events included); only pairs with a forecast are in the map.
+ */
+export async function forecastCoverUnits(
+  db: Knex,
+  filter: Pick<ReportFilter, 'locationId' | 'sku'>,
+  coverDays: number,
+): Promise<Map<string, number>> {
+  const query = db('demand_forecasts')
+    .select('sku', 'location_id', db.raw(`(SELECT coalesce(sum((d->>'mean')::numeric), 0) FROM jsonb_array_elements(daily) WITH ORDINALITY AS e(d, n) WHERE n <= ?) AS units`, [coverDays]));
+  if (filter.locationId) query.where({ location_id: filter.locationId });
+  if (filter.sku) query.where({ sku: filter.sku });
+  const rows: { sku: string; location_id: string; units: string }[] = await query;
+  return new Map(rows.map((row) => [demandKey(row.sku, row.location_id), Number(row.units)]));
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { averageDailyDemand, demandKey } from './demand';
+import { averageDailyDemand, demandKey, forecastCoverUnits } from './demand';
 import type { ReportFilter } from './filters';
 
 export interface SurplusLine {
@@ -8,8 +8,10 @@ export interface SurplusLine {
   onHand: number;
   /** Units per day over the period, net of returns (two decimals). */
   averageDailyDemand: number;
-  /** Units the cover period needs: average daily demand x cover days, rounded up. */
+  /** Units the cover period needs: the forecast's over the cover days, else average daily demand x cover days; rounded up. */
   coverUnits: number;
+  /** Where coverUnits came from: the nightly forecast when there is one for the SKU and location. */
+  demandSource: 'forecast' | 'average';
   surplusUnits: number;
   /** The surplus at FIFO: the newest units are the ones left over, so the newest layers' cost. */
   surplusValueCents: number;
@@ -25,7 +27,7 @@ interface StockRow {
 
 /**
  * Stock beyond what the cover period needs at the period's demand, per SKU and location, largest
- * surplus value first. The demand comes from averageDailyDemand alone.
+ * surplus value first. The demand is the stored forecast's, or the period's average where there is none.
  */
 export async function surplusLines(db: Knex, filter: ReportFilter, coverDays: number): Promise<SurplusLine[]> {
   const stock = db('inventory_levels as l')
@@ -42,11 +44,17 @@ export async function surplusLines(db: Knex, filter: ReportFilter, coverDays: nu
     );
   if (filter.locationId) stock.where('l.location_id', filter.locationId);
   if (filter.sku) stock.where('l.sku', filter.sku);
-  const [rows, demand] = await Promise.all([stock as Promise<StockRow[]>, averageDailyDemand(db, filter)]);
+  const [rows, demand, forecast] = await Promise.all([
+    stock as Promise<StockRow[]>,
+    averageDailyDemand(db, filter),
+    forecastCoverUnits(db, filter, coverDays),
+  ]);
   const lines: SurplusLine[] = [];
   for (const row of rows) {
-    const daily = demand.get(demandKey(row.sku, row.location_id)) ?? 0;
-    const coverUnits = Math.ceil(daily * coverDays - 1e-9);
+    const key = demandKey(row.sku, row.location_id);
+    const daily = demand.get(key) ?? 0;
+    const forecastUnits = forecast.get(key);
+    const coverUnits = Math.ceil((forecastUnits ?? daily * coverDays) - 1e-9);
     const surplusUnits = row.on_hand - coverUnits;
     if (surplusUnits <= 0) continue;
     lines.push({
@@ -55,6 +63,7 @@ export async function surplusLines(db: Knex, filter: ReportFilter, coverDays: nu
       onHand: row.on_hand,
       averageDailyDemand: Math.round(daily * 100) / 100,
       coverUnits,
+      demandSource: forecastUnits === undefined ? 'average' : 'forecast',
       surplusUnits,
       surplusValueCents: newestValue(row.layers, surplusUnits),
     });

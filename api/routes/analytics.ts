@@ -126,9 +126,9 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
         return sendCsv(
           reply,
           `surplus-${filter.from}-${filter.to}`,
-          ['sku', 'location_id', 'on_hand', 'average_daily_demand', 'cover_units', 'surplus_units', 'surplus_value_cents'],
+          ['sku', 'location_id', 'on_hand', 'average_daily_demand', 'cover_units', 'demand_source', 'surplus_units', 'surplus_value_cents'],
           each(lines),
-          (line) => [line.sku, line.locationId, line.onHand, line.averageDailyDemand, line.coverUnits, line.surplusUnits, line.surplusValueCents],
+          (line) => [line.sku, line.locationId, line.onHand, line.averageDailyDemand, line.coverUnits, line.demandSource, line.surplusUnits, line.surplusValueCents],
         );
       }
       return {

@@ -38,17 +38,18 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app)
     if (!asset) throw new ApiError(404, 'not_found', `no dashboard file ${name}`);
     return asset;
   };
-  const schema = { tags: ['dashboard'], hide: true };
+  // Open: the pages hold no data; what they show comes from the ops API with the key entered.
+  const schema = { tags: ['dashboard'], security: [] };
 
-  app.get('/dashboard', { schema }, async (_request, reply) => {
+  app.get('/dashboard', { schema: { ...schema, summary: "The merchant's dashboard (HTML); sign in with an ops key" } }, async (_request, reply) => {
     const page = send('index.html');
     return reply.type(page.type).header('cache-control', 'no-cache').send(page.body);
   });
-  app.get('/dashboard/:file', { schema: { ...schema, params: Type.Object({ file: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
+  app.get('/dashboard/:file', { schema: { ...schema, summary: "The dashboard's scripts and styles", params: Type.Object({ file: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
     const asset = send(request.params.file || 'index.html');
     return reply.type(asset.type).header('cache-control', 'no-cache').send(asset.body);
   });
-  app.get('/dashboard/vendor/chart.js', { schema }, async (_request, reply) => {
+  app.get('/dashboard/vendor/chart.js', { schema: { ...schema, summary: 'Chart.js, served from this server (nothing is fetched from elsewhere)' } }, async (_request, reply) => {
     const asset = send('vendor/chart.js');
     return reply.type(asset.type).header('cache-control', 'public, max-age=86400').send(asset.body);
   });

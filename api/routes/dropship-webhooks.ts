@@ -1,20 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import type { CarrierEvent, CarrierEventStatus } from '../../domain/types';
-import { verifyWebhook } from '../../domain/webhook-signature';
 import { carrierEventSignal, dropshipShippedSignal, shipmentWorkflowId } from '../../workflows/definitions';
 import { ApiError } from '../api-error';
 import { type RouteDeps, within } from '../deps';
 import { errorResponses, Text } from '../schemas';
-
-const SIGNATURE_FAILURES = {
-  missing_signature: 'X-Supplier-Timestamp and X-Supplier-Signature headers are required',
-  stale_timestamp: 'X-Supplier-Timestamp is outside the accepted window',
-  bad_signature: 'X-Supplier-Signature does not match the body',
-} as const;
+import { keepRawDropshipBodies, verifyDropshipSignature } from './dropship-signature';
 
 const DROPSHIP_STATUSES = ['shipped', 'in_transit', 'out_for_delivery', 'delivered', 'exception', 'returned'] as const;
 type DropshipStatus = (typeof DROPSHIP_STATUSES)[number];
@@ -50,15 +43,7 @@ const DropshipWebhookBody = Type.Object({
  */
 export const dropshipWebhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, temporal, config, timeouts } = deps;
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
-    (request as FastifyRequest & { rawDropshipBody?: Buffer }).rawDropshipBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
-    } catch {
-      done(null, undefined);
-    }
-  });
+  keepRawDropshipBodies(app);
 
   app.post(
     '/v1/webhooks/dropship/:adapter',
@@ -85,20 +70,7 @@ export const dropshipWebhookRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async
     },
     async (request) => {
       const { adapter } = request.params;
-      const secret = Object.prototype.hasOwnProperty.call(config.supplier.webhookSecrets, adapter) ? config.supplier.webhookSecrets[adapter] : '';
-      const check = verifyWebhook({
-        secret,
-        timestampHeader: request.headers['x-supplier-timestamp'] as string | undefined,
-        signatureHeader: request.headers['x-supplier-signature'] as string | undefined,
-        rawBody: (request as FastifyRequest & { rawDropshipBody?: Buffer }).rawDropshipBody ?? Buffer.alloc(0),
-        nowSeconds: Math.floor(Date.now() / 1000),
-        toleranceSeconds: config.supplier.webhookToleranceSeconds,
-      });
-      // An unknown supplier service fails like a bad signature: a forger learns nothing.
-      if (!secret || !check.valid) {
-        const reason = check.valid ? 'bad_signature' : check.reason;
-        throw new ApiError(401, reason === 'bad_signature' ? 'invalid_signature' : reason, SIGNATURE_FAILURES[reason]);
-      }
+      verifyDropshipSignature(request, config, adapter);
       if (request.body === undefined) throw new ApiError(400, 'invalid_json', 'body is not valid JSON');
       if (request.validationError) throw request.validationError;
       const body = request.body;

@@ -195,6 +195,8 @@ function productColumns(body: PatchProductBody) {
     active: body.active,
     final_sale: body.finalSale,
     return_window_days: body.returnWindowDays,
+    holding_cost_percent: body.holdingCostPercent,
+    ordering_cost_cents: body.orderingCostCents,
   };
   return Object.fromEntries(Object.entries(columns).filter(([, value]) => value !== undefined));
 }
@@ -211,7 +213,9 @@ function sameProduct(existing: Product, body: CreateProductBody): boolean {
     existing.widthMm === (body.widthMm ?? null) &&
     existing.heightMm === (body.heightMm ?? null) &&
     existing.finalSale === (body.finalSale ?? false) &&
-    existing.returnWindowDays === (body.returnWindowDays ?? null)
+    existing.returnWindowDays === (body.returnWindowDays ?? null) &&
+    existing.holdingCostPercent === (body.holdingCostPercent ?? null) &&
+    existing.orderingCostCents === (body.orderingCostCents ?? null)
   );
 }
 
@@ -226,10 +230,10 @@ async function mustFindProduct(db: Knex, sku: string): Promise<Product> {
   return product;
 }
 
-/** Clients never see unit cost. */
+/** Clients never see unit cost, nor the carrying costs. */
 function forCaller(product: Product, caller: Caller | null): Product {
   if (caller?.role !== 'client') return product;
-  const { unitCostCents: _cost, ...visible } = product;
+  const { unitCostCents: _cost, holdingCostPercent: _holding, orderingCostCents: _ordering, ...visible } = product;
   return visible;
 }
 
@@ -252,6 +256,8 @@ function productFromRow(row: any): Product {
     active: row.active,
     finalSale: row.final_sale,
     returnWindowDays: row.return_window_days,
+    holdingCostPercent: row.holding_cost_percent,
+    orderingCostCents: row.ordering_cost_cents,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

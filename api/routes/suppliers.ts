@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Knex } from 'knex';
+import { type PriceBreak, priceBreaksProblem } from '../../domain/eoq';
 import { ApiError } from '../api-error';
 import type { RouteDeps } from '../deps';
 import { idempotently } from '../idempotency';
@@ -30,11 +31,12 @@ function toSupplier(row: any) {
     minimumOrderCents: row.minimum_order_cents,
     paymentTerms: row.payment_terms,
     active: row.active,
+    feedMaxAgeMinutes: row.feed_max_age_minutes,
     createdAt: iso(row.created_at),
   };
 }
 
-function toSupplierProduct(row: any) {
+function toSupplierProduct(row: any, priceBreaks: PriceBreak[]) {
   return {
     supplierId: row.supplier_id,
     sku: row.sku,
@@ -43,7 +45,16 @@ function toSupplierProduct(row: any) {
     packSize: row.pack_size,
     minimumOrderQuantity: row.minimum_order_quantity,
     preferred: row.preferred,
+    priceBreaks,
   };
+}
+
+/** A supplier's price breaks per SKU, by increasing min quantity. */
+async function priceBreaksBySku(db: Knex, supplierId: string): Promise<Map<string, PriceBreak[]>> {
+  const rows = await db('supplier_price_breaks').where({ supplier_id: supplierId }).orderBy(['sku', 'min_quantity']);
+  const bySku = new Map<string, PriceBreak[]>();
+  for (const row of rows) bySku.set(row.sku, [...(bySku.get(row.sku) ?? []), { minQuantity: row.min_quantity, unitCostCents: row.unit_cost_cents }]);
+  return bySku;
 }
 
 async function mustFindSupplier(db: Knex, id: string) {
@@ -139,6 +150,7 @@ export const supplierRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         ...(body.minimumOrderCents !== undefined ? { minimum_order_cents: body.minimumOrderCents } : {}),
         ...(body.paymentTerms !== undefined ? { payment_terms: body.paymentTerms } : {}),
         ...(body.active !== undefined ? { active: body.active } : {}),
+        ...(body.feedMaxAgeMinutes !== undefined ? { feed_max_age_minutes: body.feedMaxAgeMinutes } : {}),
       };
       const [row] = await db('suppliers').where({ id: request.params.id }).update({ ...fields, updated_at: db.fn.now() }).returning('*');
       return toSupplier(row);
@@ -151,7 +163,7 @@ export const supplierRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       schema: {
         tags: ['purchasing'],
         summary: 'Set what a supplier charges for a product and how it sells it (pack size, MOQ); preferred moves the product\'s preference here',
-        description: 'Refusals: supplier_not_found (404), unknown_sku (404).',
+        description: 'Refusals: supplier_not_found (404), unknown_sku (404), invalid_price_breaks (422).',
         params: SupplierProductParams,
         body: SupplierProductBody,
         response: { 200: SupplierProduct, ...errorResponses },
@@ -164,6 +176,9 @@ export const supplierRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       if (!(await db('products').where({ sku }).first('sku'))) throw new ApiError(404, 'unknown_sku', `unknown sku ${sku}`);
       const taken = await db('supplier_products').where({ supplier_sku: body.supplierSku, supplier_id: id }).whereNot({ sku }).first('sku');
       if (taken) throw new ApiError(409, 'supplier_sku_taken', `supplier SKU ${body.supplierSku} already names ${taken.sku}`);
+      const priceBreaks = body.priceBreaks ?? [];
+      const problem = priceBreaksProblem(body.unitCostCents, priceBreaks);
+      if (problem) throw new ApiError(422, 'invalid_price_breaks', problem);
       const row = await db.transaction(async (trx) => {
         // The product's row first: two preferences set at once take turns instead of breaking the unique index.
         await trx('products').where({ sku }).forUpdate().first('sku');
@@ -181,9 +196,15 @@ export const supplierRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           .onConflict(['supplier_id', 'sku'])
           .merge(fields)
           .returning('*');
+        await trx('supplier_price_breaks').where({ supplier_id: id, sku }).delete();
+        if (priceBreaks.length > 0) {
+          await trx('supplier_price_breaks').insert(
+            priceBreaks.map((tier) => ({ supplier_id: id, sku, min_quantity: tier.minQuantity, unit_cost_cents: tier.unitCostCents })),
+          );
+        }
         return written;
       });
-      return toSupplierProduct(row);
+      return toSupplierProduct(row, priceBreaks);
     },
   );
 
@@ -200,7 +221,8 @@ export const supplierRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     async (request) => {
       await mustFindSupplier(db, request.params.id);
       const rows = await db('supplier_products').where({ supplier_id: request.params.id }).orderBy('sku');
-      return { data: rows.map(toSupplierProduct) };
+      const priceBreaks = await priceBreaksBySku(db, request.params.id);
+      return { data: rows.map((row) => toSupplierProduct(row, priceBreaks.get(row.sku) ?? [])) };
     },
   );
 };

@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import { describeBreach, limitBreach } from '../../domain/packing';
+import { problem, requireBearerKey } from '../../infra/sandbox-service';
 import type { Parcel } from '../adapter';
 import { renderLabelPdf } from './label-document';
 import { addTrackingEvent, findLabel, purchaseLabel, trackingHistory, voidLabel, type StoredLabel } from './labels';
@@ -43,11 +43,9 @@ declare module 'fastify' {
 export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = async (app, options) => {
   const { db, accountId } = options;
 
+  const requireApiKey = requireBearerKey(options.apiKey);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.capabilityUrl) return;
-    if (!hasApiKey(request.headers.authorization, options.apiKey)) {
-      return reply.code(401).send({ code: 'unauthorized', message: 'Send the API key as "Authorization: Bearer <key>"' });
-    }
+    if (!request.routeOptions.config.capabilityUrl) return requireApiKey(request, reply);
   });
 
   app.post('/rates', { schema: { body: RateRequestSchema } }, async (request, reply) => {
@@ -148,16 +146,6 @@ export const carrierRoutes: FastifyPluginAsyncTypebox<CarrierRouteOptions> = asy
     },
   );
 };
-
-function hasApiKey(authorization: string | undefined, apiKey: string): boolean {
-  const given = Buffer.from(authorization ?? '');
-  const expected = Buffer.from(`Bearer ${apiKey}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function problem(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
-  return reply.code(statusCode).send({ code, message });
-}
 
 /** The first parcel over the carrier's limits, as the refusal it gets. */
 function overLimits(parcels: Parcel[]): { code: string; message: string } | undefined {

@@ -1,12 +1,8 @@
 import type { Knex } from 'knex';
+import { migrateSchema, migrationSourceOf, type Migration } from '../../infra/sandbox-schema';
 
 /** The sandbox carrier is a separate service: it keeps its tables in its own schema. */
 export const SCHEMA = 'sandbox_carrier';
-
-interface Migration {
-  up(db: Knex): Promise<void>;
-  down(db: Knex): Promise<void>;
-}
 
 const labelsAndEvents: Migration = {
   async up(db) {
@@ -98,27 +94,13 @@ const returnLabels: Migration = {
   },
 };
 
-/** Imported, not globbed from disk, so they run the same under tsx, jest and compiled JS. */
-const MIGRATIONS: Record<string, Migration> = {
+export const sandboxMigrationSource = migrationSourceOf({
   '001_labels_and_events': labelsAndEvents,
   '002_pieces': pieces,
   '003_return_labels': returnLabels,
-};
+});
 
-export const sandboxMigrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => MIGRATIONS[name],
-};
-
-/**
- * Creates or upgrades the schema. Several carrier processes (or test files) may start at once
- * against one database: an advisory lock lets one migrate while the others wait and find it done.
- */
-export async function migrateSandboxCarrier(db: Knex): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [SCHEMA]);
-    await trx.raw('CREATE SCHEMA IF NOT EXISTS ??', [SCHEMA]);
-    await trx.migrate.latest({ migrationSource: sandboxMigrationSource, schemaName: SCHEMA, tableName: 'knex_migrations' });
-  });
+/** Creates or upgrades the carrier's schema; safe when several carrier processes start at once. */
+export function migrateSandboxCarrier(db: Knex): Promise<void> {
+  return migrateSchema(db, SCHEMA, sandboxMigrationSource);
 }

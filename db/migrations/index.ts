@@ -20,6 +20,9 @@ import * as outboundWebhooks from './018_outbound_webhooks';
 import * as supplierWebhookEvents from './020_supplier_webhook_events';
 import * as outboundWebhookRotation from './021_outbound_webhook_rotation';
 import * as forecasts from './022_forecasts';
+import * as channelAvailability from './024_channel_availability';
+import * as eoq from './023_eoq';
+import * as supplierStockFeeds from './025_supplier_stock_feeds';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -49,6 +52,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '020_supplier_webhook_events': supplierWebhookEvents,
   '021_outbound_webhook_rotation': outboundWebhookRotation,
   '022_forecasts': forecasts,
+  '024_channel_availability': channelAvailability,
+  '023_eoq': eoq,
+  '025_supplier_stock_feeds': supplierStockFeeds,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,8 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Knex } from 'knex';
 import type { TimetableName } from '../../carriers/sandbox/timetable';
+import { problem, requireBearerKey } from '../../infra/sandbox-service';
 import {
   addOrderEvent,
   cancelOrder,
@@ -16,8 +17,12 @@ import {
   type OrderEvent,
   type StoredOrder,
 } from './orders';
+import { SCHEMA } from './schema';
 import { DropshipOrderRequestSchema, OrderParamsSchema, SandboxEventSchema, StockBodySchema, StockParamsSchema } from './schemas';
 import { planJourney } from './timetable';
+
+const MAX_FEED_SKUS = 500;
+const StockFeedQuerySchema = Type.Object({ skus: Type.String({ minLength: 1, maxLength: 40_000, description: 'Supplier SKUs, comma-separated' }) });
 
 export interface SupplierRouteOptions {
   db: Knex;
@@ -34,11 +39,7 @@ export interface SupplierRouteOptions {
 export const supplierRoutes: FastifyPluginAsyncTypebox<SupplierRouteOptions> = async (app, options) => {
   const { db, clientId, timetable, stepMs } = options;
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!hasApiKey(request.headers.authorization, options.apiKey)) {
-      return reply.code(401).send({ code: 'unauthorized', message: 'Send the API key as "Authorization: Bearer <key>"' });
-    }
-  });
+  app.addHook('onRequest', requireBearerKey(options.apiKey));
 
   app.post('/dropship-orders', { schema: { body: DropshipOrderRequestSchema } }, async (request, reply) => {
     const { idempotencyKey, reference, account, shipTo, lines } = request.body;
@@ -121,17 +122,29 @@ export const supplierRoutes: FastifyPluginAsyncTypebox<SupplierRouteOptions> = a
     const { account, supplierSku } = request.params;
     return { account, supplierSku, quantity: await getStock(db, clientId, account, supplierSku) };
   });
+
+  /** The account's stock feed, as of now: `?skus=a,b`. A SKU without stock set is unlimited (null); one it does not sell is left out. */
+  app.get(
+    '/stock/:account',
+    { schema: { params: Type.Object({ account: StockParamsSchema.properties.account }), querystring: StockFeedQuerySchema } },
+    async (request, reply) => {
+      const { account } = request.params;
+      const supplierSkus = [...new Set(request.query.skus.split(',').filter((sku) => sku !== ''))];
+      if (supplierSkus.length > MAX_FEED_SKUS) return problem(reply, 422, 'too_many_skus', `Ask for at most ${MAX_FEED_SKUS} SKUs at once`);
+      const limited: { supplier_sku: string; quantity: number }[] = await db
+        .withSchema(SCHEMA)
+        .table('stock')
+        .where({ client_id: clientId, account })
+        .whereIn('supplier_sku', supplierSkus)
+        .select('supplier_sku', 'quantity');
+      const reportedAt = new Date().toISOString();
+      const levels = supplierSkus
+        .filter((supplierSku) => !supplierSku.includes('UNKNOWN'))
+        .map((supplierSku) => ({ supplierSku, quantity: limited.find((row) => row.supplier_sku === supplierSku)?.quantity ?? null, reportedAt }));
+      return { account, levels };
+    },
+  );
 };
-
-function hasApiKey(authorization: string | undefined, apiKey: string): boolean {
-  const given = Buffer.from(authorization ?? '');
-  const expected = Buffer.from(`Bearer ${apiKey}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function problem(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
-  return reply.code(statusCode).send({ code, message });
-}
 
 function orderNotFound(reply: FastifyReply, supplierOrderId: string): FastifyReply {
   return problem(reply, 404, 'order_not_found', `No dropship order ${supplierOrderId}`);

@@ -1,12 +1,8 @@
 import type { Knex } from 'knex';
+import { migrateSchema, migrationSourceOf, type Migration } from '../../infra/sandbox-schema';
 
 /** The sandbox supplier is a separate service: it keeps its tables in its own schema. */
 export const SCHEMA = 'sandbox_supplier';
-
-interface Migration {
-  up(db: Knex): Promise<void>;
-  down(db: Knex): Promise<void>;
-}
 
 const ordersStockAndEvents: Migration = {
   async up(db) {
@@ -74,22 +70,11 @@ const ordersStockAndEvents: Migration = {
   },
 };
 
-/** Imported, not globbed from disk, so they run the same under tsx, jest and compiled JS. */
-const MIGRATIONS: Record<string, Migration> = {
+export const sandboxSupplierMigrationSource = migrationSourceOf({
   '001_orders_stock_and_events': ordersStockAndEvents,
-};
+});
 
-export const sandboxSupplierMigrationSource: Knex.MigrationSource<string> = {
-  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
-  getMigrationName: (name) => name,
-  getMigration: async (name) => MIGRATIONS[name],
-};
-
-/** Creates or upgrades the schema; an advisory lock lets one of several starting processes migrate. */
-export async function migrateSandboxSupplier(db: Knex): Promise<void> {
-  await db.transaction(async (trx) => {
-    await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [SCHEMA]);
-    await trx.raw('CREATE SCHEMA IF NOT EXISTS ??', [SCHEMA]);
-    await trx.migrate.latest({ migrationSource: sandboxSupplierMigrationSource, schemaName: SCHEMA, tableName: 'knex_migrations' });
-  });
+/** Creates or upgrades the supplier's schema; safe when several supplier processes start at once. */
+export function migrateSandboxSupplier(db: Knex): Promise<void> {
+  return migrateSchema(db, SCHEMA, sandboxSupplierMigrationSource);
 }

@@ -154,7 +154,7 @@ describe('GET /v1/reports/surplus', () => {
     // P1: (60 - 6) / 30 days = 1.8 a day, 54 for 30 days; 146 on hand, 92 beyond: 6 returned at 1.00 and 86 at 1.50.
     // P2: 30 / 30 = 1 a day, 30 for 30 days, 30 on hand: none beyond.
     expect(report.lines).toEqual([
-      { sku: sku('P1'), locationId: SURPLUS, onHand: 146, averageDailyDemand: 1.8, coverUnits: 54, surplusUnits: 92, surplusValueCents: 600 + 86 * 150 },
+      { sku: sku('P1'), locationId: SURPLUS, onHand: 146, averageDailyDemand: 1.8, coverUnits: 54, demandSource: 'average', surplusUnits: 92, surplusValueCents: 600 + 86 * 150 },
     ]);
     expect(report.totalValueCents).toBe(13_500);
 
@@ -163,6 +163,29 @@ describe('GET /v1/reports/surplus', () => {
       [sku('P1'), 146 - 18],
       [sku('P2'), 30 - 10],
     ]);
+  });
+
+  it("takes the cover period's demand from the nightly forecast where there is one", async () => {
+    const daily = Array.from({ length: 60 }, (_, day) => ({ date: new Date(Date.now() + day * DAY).toISOString().slice(0, 10), mean: 2, low: 1, high: 3 }));
+    await t.db('demand_forecasts').insert({
+      sku: sku('P2'),
+      location_id: SURPLUS,
+      computed_for: daily[0].date,
+      method: 'ses',
+      pattern: 'smooth',
+      parameters: JSON.stringify({ alpha: 0.3 }),
+      daily: JSON.stringify(daily),
+      accuracy: JSON.stringify({ wape: 0.1, bias: 0, holdoutDays: 7 }),
+      error_std_dev: 0.5,
+      total_mean: 120,
+    });
+    try {
+      const report = (await get(`/v1/reports/surplus?${last30()}&location=${SURPLUS}&coverDays=10`)).json();
+      // P2: 2 a day forecast for 10 days = 20 of its 30 on hand (the period's average, 1 a day, would keep only 10).
+      expect(report.lines.find((line: { sku: string }) => line.sku === sku('P2'))).toMatchObject({ coverUnits: 20, demandSource: 'forecast', surplusUnits: 10 });
+    } finally {
+      await t.db('demand_forecasts').where({ sku: sku('P2'), location_id: SURPLUS }).delete();
+    }
   });
 
   it('streams the same lines as CSV and checks its period', async () => {
@@ -175,6 +198,7 @@ describe('GET /v1/reports/surplus', () => {
         on_hand: String(line.onHand),
         average_daily_demand: String(line.averageDailyDemand),
         cover_units: String(line.coverUnits),
+        demand_source: line.demandSource,
         surplus_units: String(line.surplusUnits),
         surplus_value_cents: String(line.surplusValueCents),
       })),

@@ -455,6 +455,34 @@ describe('checkInvariants reports exactly the broken invariant', () => {
       expect(violations).toEqual(['invariant 6 (carrier events): tracking sandbox event evt-3 belongs to shipment ghost, which does not exist']);
     });
   });
+
+  describe('10. a dropship shipment holds none of our stock and is owed once it is sent', () => {
+    const dropshipShipment = `${orderId}-9`;
+    async function awaitingSupplier(trx: Knex): Promise<void> {
+      await trx('suppliers').insert({ id: 'sup-inv', name: 'Drop', contact: {}, currency: 'USD', lead_time_days: 2, payment_terms: 'net 30', webhook_secret: 'x' });
+      await trx('shipments').insert({ id: dropshipShipment, order_id: orderId, shipment_no: 9, supplier_id: 'sup-inv', status: 'AWAITING_SUPPLIER', amount_cents: 0 });
+      await trx('shipment_lines').insert({ shipment_id: dropshipShipment, line_no: 2, sku: 'INV-B', quantity: 1 });
+    }
+
+    it('holds while the supplier has not shipped and nothing is owed', async () => {
+      expect(await violationsAfter(awaitingSupplier)).toEqual([]);
+    });
+
+    it('a payable for units the supplier never sent', async () => {
+      const violations = await violationsAfter(async (trx) => {
+        await awaitingSupplier(trx);
+        await trx('supplier_payables').insert({
+          supplier_id: 'sup-inv',
+          shipment_id: dropshipShipment,
+          order_id: orderId,
+          amount_cents: 300,
+          currency: 'USD',
+          lines: JSON.stringify([{ sku: 'INV-B', supplierSku: 'S-B', quantity: 1, unitCostCents: 300 }]),
+        });
+      });
+      expect(violations).toEqual([`invariant 10 (dropship): shipment ${dropshipShipment} is AWAITING_SUPPLIER but has a payable`]);
+    });
+  });
 });
 
 describe('checkInvariants: 7. cost layers match on_hand and their consumptions', () => {

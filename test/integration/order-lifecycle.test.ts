@@ -85,8 +85,11 @@ describe('order lifecycle', () => {
     ]);
     await orderOnceItIs(orderId, 'FULFILLING');
 
-    const pickList = await engine.call('warehouse', 'GET', '/v1/warehouses/WH-MAN/pick-lists');
-    const shipment = pickList.body.data.find((entry: { orderId: string }) => entry.orderId === orderId);
+    // FULFILLING is recorded once the shipment workflow starts; its row comes with its first activity.
+    const shipment = await eventually(async () => {
+      const pickList = await engine.call('warehouse', 'GET', '/v1/warehouses/WH-MAN/pick-lists');
+      return pickList.body.data.find((entry: { orderId: string }) => entry.orderId === orderId);
+    });
     expect(shipment.lines.map((line: { sku: string; bin: string }) => [line.sku, line.bin])).toEqual([
       [mug.sku, 'A-01-01'],
       [shirt.sku, 'C-03-01'],

@@ -49,7 +49,14 @@ async function supplier(leadTimeDays = 5, minimumOrderCents = 0): Promise<string
   return answer.body.id;
 }
 
-async function product(supplierId: string, terms: { unitCostCents: number; packSize?: number; minimumOrderQuantity?: number }, stock?: { locationId: string; units: number }) {
+interface SupplierTerms {
+  unitCostCents: number;
+  packSize?: number;
+  minimumOrderQuantity?: number;
+  priceBreaks?: { minQuantity: number; unitCostCents: number }[];
+}
+
+async function product(supplierId: string, terms: SupplierTerms, stock?: { locationId: string; units: number }) {
   const { sku } = await seedProduct(engine.db, unique('RPL'), 2000);
   const answer = await engine.call('ops', 'PUT', `/v1/suppliers/${supplierId}/products/${sku}`, { supplierSku: `S-${sku}`, preferred: true, ...terms });
   expect(answer.status).toBe(200);
@@ -206,5 +213,71 @@ describe('just in time', () => {
     expect(draft).toMatchObject({ status: 'DRAFT', source: 'jit', location_id: A, quantity: 3 });
     const [plan] = (await suggestions(`sku=${sku}&all=true`)).data;
     expect(plan.why).toMatchObject({ jit: true, safetyStock: 0, backordered: 3, drafted: 3, position: 0, quantity: 0 });
+  });
+});
+
+describe('economic order quantity', () => {
+  it('refuses price breaks that overlap or are not increasing, and writes nothing', async () => {
+    const sup = await supplier();
+    const priceBreaks = [{ minQuantity: 100, unitCostCents: 450 }];
+    const sku = await product(sup, { unitCostCents: 500, priceBreaks });
+    const put = (breaks: SupplierTerms['priceBreaks']) =>
+      engine.call('ops', 'PUT', `/v1/suppliers/${sup}/products/${sku}`, { supplierSku: `S-${sku}`, unitCostCents: 480, packSize: 6, priceBreaks: breaks });
+    for (const breaks of [
+      [{ minQuantity: 1, unitCostCents: 400 }], // overlaps the base price
+      [{ minQuantity: 100, unitCostCents: 450 }, { minQuantity: 100, unitCostCents: 400 }], // duplicate min quantity
+      [{ minQuantity: 200, unitCostCents: 450 }, { minQuantity: 100, unitCostCents: 400 }], // min quantities decreasing
+      [{ minQuantity: 100, unitCostCents: 450 }, { minQuantity: 200, unitCostCents: 450 }], // larger order, no cheaper
+      [{ minQuantity: 100, unitCostCents: 490 }, { minQuantity: 200, unitCostCents: 495 }], // larger order, dearer
+    ]) {
+      const refused = await put(breaks);
+      expect([refused.status, refused.body.code]).toEqual([422, 'invalid_price_breaks']);
+    }
+    const listed = await engine.call('ops', 'GET', `/v1/suppliers/${sup}/products`);
+    expect(listed.body.data).toEqual([expect.objectContaining({ sku, unitCostCents: 500, packSize: 1, priceBreaks })]);
+    expect(await engine.db('supplier_price_breaks').where({ supplier_id: sup, sku }).select('min_quantity', 'unit_cost_cents')).toEqual([{ min_quantity: 100, unit_cost_cents: 450 }]);
+
+    for (const costs of [{ holdingCostPercent: 0 }, { orderingCostCents: -1 }]) {
+      const refused = await engine.call('ops', 'PATCH', `/v1/products/${sku}`, costs);
+      expect([refused.status, refused.body.code]).toEqual([400, 'validation_error']);
+    }
+    expect(await engine.db('products').where({ sku }).first('holding_cost_percent', 'ordering_cost_cents')).toEqual({ holding_cost_percent: null, ordering_cost_cents: null });
+  });
+
+  it('replenishment picks the price break that minimizes cost', async () => {
+    const sup = await supplier();
+    const priceBreaks = [
+      { minQuantity: 150, unitCostCents: 950 },
+      { minQuantity: 600, unitCostCents: 930 },
+    ];
+    const sku = await product(sup, { unitCostCents: 1000, priceBreaks }, { locationId: A, units: 66 });
+    const costs = await engine.call('ops', 'PATCH', `/v1/products/${sku}`, { holdingCostPercent: 25, orderingCostCents: 2000 });
+    expect(costs.body).toMatchObject({ sku, holdingCostPercent: 25, orderingCostCents: 2000 });
+    expect((await engine.call('client', 'GET', `/v1/products/${sku}`)).body).not.toHaveProperty('holdingCostPercent');
+    expect((await engine.call('ops', 'GET', `/v1/suppliers/${sup}/products`)).body.data).toEqual([expect.objectContaining({ sku, priceBreaks })]);
+    expect((await settings(A, sku, { method: 'min_max', minLevel: 12, maxLevel: 30 })).status).toBe(200);
+
+    // Shipping 56 of 66 drops the position to 10, at min: the shipment's run drafts. Min–max alone would buy 20.
+    await deliver([{ sku, quantity: 56 }]);
+    const draft = await draftFor(sku);
+    expect(draft).toMatchObject({ status: 'DRAFT', supplier_id: sup, location_id: A, quantity: 150 });
+    const po = await engine.call('ops', 'GET', `/v1/purchase-orders/${draft.id}`);
+    expect(po.body).toMatchObject({ totalCents: 142_500, lines: [expect.objectContaining({ sku, quantity: 150, unitCostCents: 950 })] });
+    expect(po.body.reason).toContain(`${sku}: position 10 (min_max: position <= minLevel), order 150 at 950 cents, the least annual cost (721046 cents) across price breaks`);
+
+    // The comparison, as the low_stock webhook carries it. 56 shipped over the 28-day window: D = 2 a day × 365 = 730,
+    // S = $20, holding 25 %. $10.00: EOQ √(2 × 730 × 20 / 2.50) = 108.1 → TC(108) = 7,300 + 135.19 + 135 = $7,570.19.
+    // $9.50 from 150: EOQ 110.9 → 150, TC = 6,935 + 97.33 + 178.13 = $7,210.46. $9.30 from 600: EOQ 112.1 → 600,
+    // TC = 6,789 + 24.33 + 697.50 = $7,510.83.
+    const event = await engine.db('outbound_events').where({ event_key: `low_stock:${draft.id}:${sku}` }).first('data');
+    const { why } = event.data;
+    expect(why.demand).toMatchObject({ days: 28, totalUnits: 56 });
+    expect(why.eoq).toMatchObject({ demandSource: 'average', annualDemand: 730, holdingCostPercent: 25, orderingCostCents: 2000, quantity: 150, unitCostCents: 950 });
+    expect(why.eoq.options.map((option: { quantity: number; unitCostCents: number; feasible: boolean; totalCents: number }) => [option.quantity, option.unitCostCents, option.feasible, option.totalCents])).toEqual([
+      [108, 1000, true, 757_019],
+      [150, 950, false, 721_046],
+      [600, 930, false, 751_083],
+    ]);
+    expect(why).toMatchObject({ need: 20, quantity: 150, unitCostCents: 950, lineValueCents: 142_500 });
   });
 });

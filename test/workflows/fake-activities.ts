@@ -12,6 +12,7 @@ import { fakeDropshipActivities, type FakeSupplier, fakeSupplier } from './fake-
 import { fakeForecastActivities } from './fake-forecast-activities';
 import { fakePurchaseOrderActivities } from './fake-purchase-order-activities';
 import { fakeReplenishmentActivities } from './fake-replenishment-activities';
+import { fakeSupplierFeedActivities } from './fake-supplier-feed-activities';
 import { fakeTransferActivities } from './fake-transfer-activities';
 import { fakeWebhookActivities } from './fake-webhook-activities';
 
@@ -200,6 +201,7 @@ export function fakeActivities(world: FakeWorld): Activities {
     ...fakeReplenishmentActivities(record),
     ...fakeWebhookActivities(record),
     ...fakeForecastActivities(record),
+    ...fakeSupplierFeedActivities(record),
   };
   return activities;
 }

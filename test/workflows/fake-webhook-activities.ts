@@ -6,7 +6,7 @@ import type { WebhookAttemptInput, WebhookAttemptResult } from '../../workflows/
  */
 export const fakeReceivers = new Map<string, (number | null)[]>();
 
-export function fakeWebhookActivities(record: (name: 'attemptWebhookDelivery' | 'dispatchOutboundEvents' | 'pruneOutboundWebhooks', input: unknown) => Promise<void>) {
+export function fakeWebhookActivities(record: (name: 'attemptWebhookDelivery' | 'dispatchOutboundEvents' | 'pruneOutboundWebhooks' | 'publishChannelAvailability', input: unknown) => Promise<void>) {
   return {
     async attemptWebhookDelivery(input: WebhookAttemptInput): Promise<WebhookAttemptResult> {
       await record('attemptWebhookDelivery', input);
@@ -19,6 +19,10 @@ export function fakeWebhookActivities(record: (name: 'attemptWebhookDelivery' | 
     async dispatchOutboundEvents(input: unknown) {
       await record('dispatchOutboundEvents', input);
       return { events: 0, deliveries: 0, started: 0 };
+    },
+    async publishChannelAvailability() {
+      await record('publishChannelAvailability', undefined);
+      return { skus: 0, changed: 0 };
     },
     async pruneOutboundWebhooks(input: unknown) {
       await record('pruneOutboundWebhooks', input);

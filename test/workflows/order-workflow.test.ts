@@ -48,6 +48,8 @@ describe('order workflow: backorders', () => {
     const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
       const handle = await startOrder(taskQueue, input);
       await eventually(async () => (await handle.query(orderStatusQuery)).status === 'BACKORDERED');
+      // Stock arrives after the re-check has looked (else the re-check takes it and no wake-up is needed).
+      await eventually(async () => (await completedActivities(handle, 'reserveStock')) === 2);
       world.stock['WH-A']['SKU-A'] = 5;
       const woken = await handle.executeUpdate(stockAvailableUpdate);
       expect(woken.waitingUnits).toBe(0);
@@ -232,4 +234,13 @@ async function cancelSignalReached(workflowId: string): Promise<void> {
     const signalAt = events.findIndex((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'cancel');
     return signalAt >= 0 && events.slice(signalAt).some((event) => event.workflowTaskCompletedEventAttributes);
   });
+}
+
+/** How many calls of an activity the workflow's history shows completed. */
+async function completedActivities(handle: { fetchHistory: () => Promise<{ events?: any[] | null }> }, activity: string): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Set(
+    events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activity).map((event) => String(event.eventId)),
+  );
+  return events.filter((event) => scheduled.has(String(event.activityTaskCompletedEventAttributes?.scheduledEventId))).length;
 }
