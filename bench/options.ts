@@ -1,31 +1,34 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['lifecycle', 'hot-sku', 'api', 'open'] as const;
+export const SCENARIOS = ['lifecycle', 'hot-sku', 'api', 'open', 'reports'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
   scenario: ScenarioName;
-  /** Orders (lifecycle, open), reservations (hot-sku) or requests per route (api). */
+  /** Orders (lifecycle, open, and seeded by reports), reservations (hot-sku) or requests per route (api). */
   orders: number;
+  /** Ledger rows seeded (reports). */
+  movements: number;
   /** Lanes in flight: lanes of orders (lifecycle, open), callers (hot-sku), clients (api). */
   concurrency: number;
   timeoutSeconds: number;
-  /** Reads per kind at each checkpoint (open). */
+  /** Reads per kind at each checkpoint (open); runs of each report (reports). */
   reads: number;
 }
 
 /** What each scenario runs when not told otherwise; `open` accepts --orders 10000 (its full run). */
 export const DEFAULTS: Record<ScenarioName, Omit<BenchOptions, 'scenario'>> = {
-  'lifecycle': { orders: 1000, concurrency: 100, timeoutSeconds: 3600, reads: 500 },
-  'hot-sku': { orders: 3000, concurrency: 50, timeoutSeconds: 300, reads: 500 },
-  'api': { orders: 1000, concurrency: 10, timeoutSeconds: 900, reads: 500 },
-  'open': { orders: 2000, concurrency: 20, timeoutSeconds: 7200, reads: 500 },
+  'lifecycle': { orders: 1000, movements: 1_000_000, concurrency: 100, timeoutSeconds: 3600, reads: 500 },
+  'hot-sku': { orders: 3000, movements: 1_000_000, concurrency: 50, timeoutSeconds: 300, reads: 500 },
+  'api': { orders: 1000, movements: 1_000_000, concurrency: 10, timeoutSeconds: 900, reads: 500 },
+  'open': { orders: 2000, movements: 1_000_000, concurrency: 20, timeoutSeconds: 7200, reads: 500 },
+  'reports': { orders: 100_000, movements: 1_000_000, concurrency: 1, timeoutSeconds: 3600, reads: 20 },
 };
 
-const NUMBERS = ['orders', 'concurrency', 'timeout-seconds', 'reads'] as const;
+const NUMBERS = ['orders', 'movements', 'concurrency', 'timeout-seconds', 'reads'] as const;
 
 /**
- * `--scenario <name> --orders N --concurrency N --timeout-seconds N --reads N`; each number may
+ * `--scenario <name> --orders N --movements N --concurrency N --timeout-seconds N --reads N`; each number may
  * also come from BENCH_<NAME> (BENCH_ORDERS, BENCH_TIMEOUT_SECONDS…).
  */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = {}): BenchOptions {
@@ -34,6 +37,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = {}): Bench
     options: {
       'scenario': { type: 'string' },
       'orders': { type: 'string' },
+      'movements': { type: 'string' },
       'concurrency': { type: 'string' },
       'timeout-seconds': { type: 'string' },
       'reads': { type: 'string' },
@@ -54,6 +58,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = {}): Bench
   return {
     scenario,
     orders: number('orders', defaults.orders),
+    movements: number('movements', defaults.movements),
     concurrency: number('concurrency', defaults.concurrency),
     timeoutSeconds: number('timeout-seconds', defaults.timeoutSeconds),
     reads: number('reads', defaults.reads),

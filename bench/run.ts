@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --scenario lifecycle|hot-sku|api|open --orders N --concurrency N]`: one
+ * `npm run bench [-- --scenario lifecycle|hot-sku|api|open|reports --orders N --concurrency N]`: one
  * scenario per run (bench/scenarios/), each next to a floor measured on the same machine in the
- * same run. Prints the machine, the figures, and last a line `ratio: <number>`. Exits non-zero,
- * without that line, when a figure is impossible or the engine lost or oversold something; a
- * ratio short of its target is printed, not failed (targets live here, not in timed tests).
+ * same run (reports: next to its target). Prints the machine, the figures, and last a line
+ * `ratio: <number>`. Exits non-zero, without that line, when a figure is impossible or the engine
+ * lost or oversold something; a ratio short of its target is printed, not failed (targets live
+ * here, not in timed tests).
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createDb } from '../db/knex';
@@ -14,6 +15,7 @@ import { apiScenario } from './scenarios/api';
 import { hotSkuScenario } from './scenarios/hot-sku';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { openScenario } from './scenarios/open';
+import { reportsScenario } from './scenarios/reports';
 import { BenchTemporal, bundleEngineWorkflows, startTemporal } from './temporal';
 
 const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
@@ -21,6 +23,7 @@ const SCENARIO_RUNS: Record<ScenarioName, Scenario> = {
   'hot-sku': hotSkuScenario,
   'api': apiScenario,
   'open': openScenario,
+  'reports': reportsScenario,
 };
 
 async function main(): Promise<number> {
@@ -43,7 +46,7 @@ async function main(): Promise<number> {
 
   printFigures(`Scenario ${options.scenario}: --orders ${options.orders} --concurrency ${options.concurrency}`, machineRows(thisMachine(), [
     ['Postgres', await postgresVersion(databaseUrl)],
-    ['Temporal', options.scenario === 'hot-sku' ? 'not used' : (await context.temporal()).description],
+    ['Temporal', options.scenario === 'hot-sku' || options.scenario === 'reports' ? 'not used' : (await context.temporal()).description],
   ]));
 
   try {

@@ -49,6 +49,8 @@ const external = proxyActivities<Activities>(externalServiceActivity);
 const CAPTURE_BEFORE_SHIPPING = 'capture-before-shipping';
 /** Patch: followCarrier checks continue-as-new also after an inbox that changed nothing. */
 const CONTINUE_AS_NEW_ON_NO_OP_PATCH = 'continue-as-new-on-no-op-inbox';
+/** Patch: an inbox is applied in the order its events occurred, not the order they arrived. */
+const EVENTS_IN_OCCURRENCE_ORDER_PATCH = 'carrier-events-in-occurrence-order';
 /** Patch: one delivery-deadline timer per run instead of one per wait for carrier events. */
 const ONE_DEADLINE_TIMER_PATCH = 'one-delivery-deadline-timer';
 
@@ -234,7 +236,10 @@ export async function followCarrier(input: ShipmentRef, s: ShipmentState): Promi
     // Everything that arrived meanwhile is decided in order and stored in one activity.
     let next: TrackingState = { status: s.status, progress: s.progress, appliedEventIds: s.appliedEventIds };
     const applied: CarrierEvent[] = [];
-    for (const event of s.inbox.splice(0)) {
+    const arrived = s.inbox.splice(0);
+    // Early events picked up with the label join the inbox after signals that raced ahead of them.
+    if (patched(EVENTS_IN_OCCURRENCE_ORDER_PATCH)) arrived.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
+    for (const event of arrived) {
       const decision = applyCarrierEvent(next, event);
       if (!decision.apply) continue;
       next = decision.next;

@@ -24,6 +24,7 @@ import { InventoryScenarios } from './inventory-scenarios';
 import { PurchasingScenarios } from './purchasing-scenarios';
 import { ReplenishmentScenarios } from './replenishment-scenarios';
 import { type Recorder, ReturnScenarios } from './return-scenarios';
+import { ScheduledScenarios } from './scheduled-scenarios';
 import { WebhookScenarios } from './webhook-scenarios';
 
 const generation = process.argv.includes('--generation') ? process.argv[process.argv.indexOf('--generation') + 1] : undefined;
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     const replenishment = new ReplenishmentScenarios(scenarios);
     const purchasing = new PurchasingScenarios(scenarios);
     const dropship = new DropshipScenarios(scenarios);
+    const scheduled = new ScheduledScenarios(scenarios);
     // Each scenario by the file that says it was recorded.
     const all: [string, () => Promise<void>][] = [
       ['webhook-retried.webhook-delivery', () => webhooks.retriedDelivery('webhook-retried')],
@@ -90,6 +92,9 @@ async function main(): Promise<void> {
       ['po-cancelled.purchase-order', () => purchasing.cancelled('po-cancelled')],
       ['dropship-delivered.order', () => dropship.mixedDelivered('dropship-delivered')],
       ['dropship-refused-cancelled.order', () => dropship.refusedCancelled('dropship-refused-cancelled')],
+      ['forecast-nightly.forecasting', () => scheduled.nightlyForecast('forecast-nightly')],
+      ['supplier-feed-polled.supplier-feed-polling', () => scheduled.supplierFeedPolled('supplier-feed-polled')],
+      ['availability-published.webhook-dispatch', () => scheduled.availabilityPublished('availability-published')],
     ];
     for (const [file, record] of all) {
       if (fs.existsSync(path.join(OUT, `${file}.json`)) || !file.startsWith(only)) continue;

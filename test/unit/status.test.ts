@@ -8,7 +8,7 @@ import {
 } from '../../domain/status';
 import { ORDER_STATUSES, SHIPMENT_STATUSES, ShipmentStatus } from '../../domain/types';
 
-const BEFORE_SHIPPING: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'PACKED', 'LABELLED'];
+const BEFORE_SHIPPING: ShipmentStatus[] = ['AWAITING_PICK', 'AWAITING_PACK', 'PACKED', 'LABELLED', 'AWAITING_SUPPLIER'];
 const SHIPPED_OR_LATER: ShipmentStatus[] = ['SHIPPED', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'DELIVERED', 'LOST'];
 
 describe('shipment status rules', () => {

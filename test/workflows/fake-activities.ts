@@ -6,7 +6,7 @@ import type { ReceiveReturnInput } from '../../activities/return-receipt';
 import type { ExchangedUnits } from '../../activities/return-refunds';
 import type { ReturnStatusChange } from '../../activities/returns';
 import { allocate } from '../../domain/allocation';
-import type { FulfillmentMode } from '../../domain/types';
+import type { CarrierEvent, FulfillmentMode } from '../../domain/types';
 import type { OrderInput } from '../../workflows/definitions';
 import { fakeDropshipActivities, type FakeSupplier, fakeSupplier } from './fake-dropship-activities';
 import { fakeForecastActivities } from './fake-forecast-activities';
@@ -41,6 +41,8 @@ export interface FakeWorld {
   adjustmentBelowReserved?: boolean;
   /** The dropship supplier. */
   supplier: FakeSupplier;
+  /** Carrier events that arrived before the label was stored, which buyLabel picks up. */
+  labelEarlyEvents: CarrierEvent[];
   /** Activity name -> arguments of each call, in order. */
   calls: Record<string, unknown[]>;
   /** Activity name -> promise the activity waits for before it returns (to stage races). */
@@ -61,6 +63,7 @@ export function fakeWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
     refundCents: 1500,
     refusesRefunds: false,
     supplier: fakeSupplier(),
+    labelEarlyEvents: [],
     calls: {},
     gates: {},
     ...overrides,
@@ -145,7 +148,7 @@ export function fakeActivities(world: FakeWorld): Activities {
         trackingNumber: `SBX-${input.shipmentId}`,
         labelUrl: `https://labels.invalid/${input.shipmentId}`,
         deliveryWithinHours: world.deliveryWithinHours,
-        earlyEvents: [],
+        earlyEvents: world.labelEarlyEvents,
       };
     },
     async voidLabel(input) {

@@ -12,8 +12,8 @@ const dir = path.resolve(__dirname, '..', 'histories');
 // Generations of the same scenarios recorded by later code live in subfolders (record --generation).
 const files = (fs.readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.json')).sort();
 
-it('has recorded histories of the Order, Shipment, Return, adjustment, cycle-count, transfer and webhook workflows to replay', () => {
-  const kinds = ['.order', '.shipment-', '.return', '.adjustment', '.count-correction', '.cycle-count', '.transfer', '.webhook-delivery', '.webhook-dispatch'];
+it('has recorded histories of the Order, Shipment, Return, adjustment, cycle-count, transfer, webhook, forecasting and supplier feed workflows to replay', () => {
+  const kinds = ['.order', '.shipment-', '.return', '.adjustment', '.count-correction', '.cycle-count', '.transfer', '.webhook-delivery', '.webhook-dispatch', '.forecasting', '.supplier-feed-polling'];
   expect(kinds.filter((kind) => !files.some((file) => file.includes(kind)))).toEqual([]);
 });
 

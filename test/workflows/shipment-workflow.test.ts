@@ -15,6 +15,7 @@ import { ShipmentOverdueKey } from '../../workflows/search-attributes';
 import { eventually } from '../helpers/eventually';
 import { createTimeSkippingEnv, withWorker } from './environment';
 import { callsOf, fakeActivities, fakeWorld, upcOf } from './fake-activities';
+import { gate } from './order-scenario';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -103,6 +104,27 @@ describe('shipment workflow', () => {
     const stored = callsOf<{ events: CarrierEvent[]; status: string }>(world, 'recordTrackingEvents');
     expect(stored.flatMap((call) => call.events.map((event) => event.eventId))).toEqual(['e1', 'e2', 'e4']);
     expect(stored.at(-1)!.status).toBe('DELIVERED');
+  });
+
+  it('applies an early event picked up with the label before a later one whose signal raced ahead of it', async () => {
+    const input = shipmentInput('auto');
+    const labelCreated = { ...carrierEvent(input, 'label_created', 'early-1'), occurredAt: new Date(Date.now() - 60_000).toISOString() };
+    const world = fakeWorld({ labelEarlyEvents: [labelCreated] });
+    const labelBought = gate();
+    world.gates.buyLabel = labelBought.promise;
+    const result = await withWorker(env, fakeActivities(world), async (taskQueue) => {
+      const handle = await startShipment(taskQueue, input);
+      await eventually(() => callsOf(world, 'buyLabel').length === 1);
+      // The carrier's next webhook found the label's tracking number and was signalled while the label was still being stored.
+      await handle.signal(carrierEventSignal, carrierEvent(input, 'picked_up', 'after-1'));
+      labelBought.open();
+      await eventually(async () => (await handle.query(shipmentStatusQuery)).status === 'IN_TRANSIT' || callsOf(world, 'recordTrackingEvents').length > 0);
+      await handle.signal(carrierEventSignal, carrierEvent(input, 'delivered', 'after-2'));
+      return handle.result();
+    });
+    expect(result.status).toBe('DELIVERED');
+    const stored = callsOf<{ events: CarrierEvent[] }>(world, 'recordTrackingEvents').flatMap((call) => call.events.map((event) => event.eventId));
+    expect(stored).toEqual(['early-1', 'after-1', 'after-2']);
   });
 
   it('recovers from a carrier exception when the parcel moves again', async () => {
