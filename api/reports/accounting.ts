@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ValueMovement } from '../../domain/accounting';
 import type { ReportFilter } from './filters';
+import { rawWithoutJit } from './without-jit';
 
 /**
  * The value that moved in or out of stock in the period, per UTC day, ledger kind, direction and
@@ -10,7 +11,7 @@ import type { ReportFilter } from './filters';
  */
 export async function valueMovements(db: Knex, filter: Pick<ReportFilter, 'start' | 'end' | 'locationId'>): Promise<ValueMovement[]> {
   const atLocation = filter.locationId ? 'AND l.location_id = :locationId' : '';
-  const result = await db.raw(
+  const result = await rawWithoutJit(db, 
     `SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, kind, direction, owner_id, sum(value) AS value
        FROM (
          SELECT l.received_at AS at, coalesce(m.kind, 'opening') AS kind, 'in' AS direction, l.owner_id,

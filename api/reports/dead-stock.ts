@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rawWithoutJit } from './without-jit';
 
 export interface DeadStockFilter {
   /** Stock with no outbound movement for this many days. */
@@ -42,7 +43,7 @@ const ageBucket = (name: string, condition: string) =>
  * came in. Value and ages come from the cost layers' remaining units, so they match the valuation.
  */
 export async function deadStockLines(db: Knex, filter: DeadStockFilter): Promise<DeadStockLine[]> {
-  const result = await db.raw(
+  const result = await rawWithoutJit(db, 
     `SELECT l.sku, l.location_id, l.on_hand AS units, o.last_outbound_at,
             floor(extract(epoch FROM (:now::timestamptz - coalesce(o.last_outbound_at, f.first_in_at))) / 86400)::int AS idle_days,
             v.*

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ReportFilter } from './filters';
+import { rawWithoutJit } from './without-jit';
 
 /** Demand per (sku, location): units per day. */
 export type DailyDemand = Map<string, number>;
@@ -12,7 +13,7 @@ export const demandKey = (sku: string, locationId: string) => `${sku}\u0000${loc
  * the days of the period. Where the nightly forecast exists, forecastCoverUnits answers instead.
  */
 export async function averageDailyDemand(db: Knex, filter: Pick<ReportFilter, 'start' | 'end' | 'days' | 'locationId' | 'sku'>): Promise<DailyDemand> {
-  const result = await db.raw(
+  const result = await rawWithoutJit(db, 
     `SELECT sku, location_id, sum(units)::int AS units FROM (
        SELECT m.sku, m.location_id, -m.quantity AS units
          FROM inventory_movements m

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ReportFilter } from './filters';
 import { bucketSql, type Interval } from './intervals';
+import { rawWithoutJit } from './without-jit';
 
 export interface OrderBucket {
   bucket: string;
@@ -44,13 +45,13 @@ export async function orderBuckets(db: Knex, filter: ReportFilter, interval: Int
   const bindings = { start: filter.start, end: filter.end, sla: slaHours, channel: filter.channel ?? null, locationId: filter.locationId ?? null, sku: filter.sku ?? null };
   const inPeriod = (column: string) => `${column} >= :start AND ${column} < :end`;
   const [placed, lines, finished, shipped, delivered] = await Promise.all([
-    db.raw(
+    rawWithoutJit(db, 
       `SELECT ${bucketSql(interval, 'o.created_at')} AS bucket, count(*)::int AS orders_placed,
               count(*) FILTER (WHERE ${BACKORDERED})::int AS orders_backordered
          FROM orders o WHERE ${inPeriod('o.created_at')} ${orderFilter('o', filter)} GROUP BY 1`,
       bindings,
     ),
-    db.raw(
+    rawWithoutJit(db, 
       `SELECT ${bucketSql(interval, 'o.created_at')} AS bucket, count(*)::int AS lines_settled,
               count(*) FILTER (WHERE ol.qty_shipped = ol.quantity AND first.units >= ol.quantity)::int AS lines_filled
          FROM orders o JOIN order_lines ol ON ol.order_id = o.id
@@ -64,7 +65,7 @@ export async function orderBuckets(db: Knex, filter: ReportFilter, interval: Int
         GROUP BY 1`,
       bindings,
     ),
-    db.raw(
+    rawWithoutJit(db, 
       `SELECT ${bucketSql(interval, 'o.closed_at')} AS bucket, count(*)::int AS orders_finished,
               count(*) FILTER (WHERE o.status = 'DELIVERED'
                 AND NOT EXISTS (SELECT 1 FROM order_lines ol WHERE ol.order_id = o.id AND (ol.qty_shipped < ol.quantity OR ol.qty_returned > 0 OR ol.qty_lost > 0))
@@ -77,7 +78,7 @@ export async function orderBuckets(db: Knex, filter: ReportFilter, interval: Int
         GROUP BY 1`,
       bindings,
     ),
-    db.raw(
+    rawWithoutJit(db, 
       `WITH shipped AS (
          SELECT o.id, o.created_at, max(s.shipped_at) AS shipped_at FROM orders o JOIN shipments s ON s.order_id = o.id
           WHERE EXISTS (SELECT 1 FROM shipments p WHERE p.order_id = o.id AND ${inPeriod('p.shipped_at')}) ${orderFilter('o', filter)}
@@ -91,7 +92,7 @@ export async function orderBuckets(db: Knex, filter: ReportFilter, interval: Int
          FROM shipped WHERE ${inPeriod('shipped_at')} GROUP BY 1`,
       bindings,
     ),
-    db.raw(
+    rawWithoutJit(db, 
       `SELECT ${bucketSql(interval, 's.delivered_at')} AS bucket,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY ${hours('s.shipped_at', 's.delivered_at')}) AS p50,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY ${hours('s.shipped_at', 's.delivered_at')}) AS p90

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { hasShipped } from '../../domain/status';
 import { SHIPMENT_STATUSES } from '../../domain/types';
 import type { ReportFilter } from './filters';
+import { rawWithoutJit } from './without-jit';
 
 const SOLD_STATUSES = SHIPMENT_STATUSES.filter((status) => hasShipped(status) && status !== 'LOST');
 
@@ -34,7 +35,7 @@ export async function returnFigures(db: Knex, filter: ReportFilter): Promise<{ b
                        ${filter.channel ? 'AND r.channel = :channel' : ''} ${filter.locationId ? 'AND r.location_id = :locationId' : ''}
                        ${filter.sku ? 'AND rl.sku = :sku' : ''}`;
   const [bySku, byReason] = await Promise.all([
-    db.raw(
+    rawWithoutJit(db, 
       `WITH shipped AS (
          SELECT sl.sku, sum(sl.quantity)::int AS units FROM shipments s JOIN shipment_lines sl ON sl.shipment_id = s.id JOIN orders o ON o.id = s.order_id
           WHERE s.status IN (${SOLD_STATUSES.map((status) => `'${status}'`).join(', ')}) AND s.shipped_at >= :start AND s.shipped_at < :end
@@ -47,7 +48,7 @@ export async function returnFigures(db: Knex, filter: ReportFilter): Promise<{ b
         ORDER BY 1`,
       bindingsOf(filter),
     ),
-    db.raw(`SELECT reason, sum(units)::int AS units FROM (${returned}) r GROUP BY reason ORDER BY units DESC, reason`, bindingsOf(filter)),
+    rawWithoutJit(db, `SELECT reason, sum(units)::int AS units FROM (${returned}) r GROUP BY reason ORDER BY units DESC, reason`, bindingsOf(filter)),
   ]);
   return {
     bySku: bySku.rows.map((row: { sku: string; units_shipped: number; units_returned: number }) => ({
@@ -68,7 +69,7 @@ export interface CountFigures {
 
 /** Cycle counts answered in the period: how many, how many found exactly what the books said, and the units off either way. */
 export async function countFigures(db: Knex, filter: ReportFilter): Promise<CountFigures> {
-  const result = await db.raw(
+  const result = await rawWithoutJit(db, 
     `SELECT count(*)::int AS tasks, count(*) FILTER (WHERE variance = 0)::int AS exact,
             coalesce(sum(expected_quantity), 0)::int AS expected_units, coalesce(sum(abs(variance)), 0)::int AS variance_units
        FROM count_tasks
@@ -90,7 +91,7 @@ export interface CarrierFigures {
 
 /** Parcels delivered in the period per carrier and service, and how many arrived on time. */
 export async function carrierFigures(db: Knex, filter: ReportFilter): Promise<CarrierFigures[]> {
-  const result = await db.raw(
+  const result = await rawWithoutJit(db, 
     `SELECT s.carrier, s.service, count(*)::int AS delivered,
             count(*) FILTER (WHERE NOT s.overdue AND s.delivered_at <= coalesce(s.delivery_deadline, s.delivered_at))::int AS on_time
        FROM shipments s JOIN orders o ON o.id = s.order_id

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ReportFilter } from './filters';
+import { withoutJit } from './without-jit';
 
 export interface ShippedValue {
   sku: string;
@@ -13,7 +14,11 @@ export interface ShippedValue {
  * (a kit ships as its components) with the cost their consumption rows took. The location and
  * channel filters apply; the SKU filter is left to the caller, since classes rank every SKU.
  */
-export async function shippedValues(db: Knex, filter: Pick<ReportFilter, 'start' | 'end' | 'locationId' | 'channel'>): Promise<ShippedValue[]> {
+export function shippedValues(db: Knex, filter: Pick<ReportFilter, 'start' | 'end' | 'locationId' | 'channel'>): Promise<ShippedValue[]> {
+  return withoutJit(db, (trx) => shippedValuesIn(trx, filter));
+}
+
+async function shippedValuesIn(db: Knex, filter: Pick<ReportFilter, 'start' | 'end' | 'locationId' | 'channel'>): Promise<ShippedValue[]> {
   const shipped = db('inventory_movements as m')
     .where({ 'm.kind': 'shipment', 'm.reference_type': 'shipment' })
     .andWhere('m.created_at', '>=', filter.start)

@@ -23,6 +23,7 @@ import * as forecasts from './022_forecasts';
 import * as channelAvailability from './024_channel_availability';
 import * as eoq from './023_eoq';
 import * as supplierStockFeeds from './025_supplier_stock_feeds';
+import * as reportIndexes from './026_report_indexes';
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '024_channel_availability': channelAvailability,
   '023_eoq': eoq,
   '025_supplier_stock_feeds': supplierStockFeeds,
+  '026_report_indexes': reportIndexes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
