@@ -27,6 +27,8 @@ export interface Config {
     payloadKeys?: PayloadKeys;
   };
   api: {
+    /** The Temporal Web UI the dashboard's links open (TEMPORAL_UI_URL), without a trailing slash. */
+    temporalUiUrl: string;
     host: string;
     port: number;
     bodyLimitBytes: number;
@@ -214,6 +216,7 @@ function buildConfig(env: NodeJS.ProcessEnv): Config {
       payloadKeys: payloadKeysFrom(env),
     },
     api: {
+      temporalUiUrl: (env.TEMPORAL_UI_URL || 'http://localhost:8233').replace(/\/+$/, ''),
       host: env.API_HOST || '0.0.0.0',
       port: portFrom(env, 'API_PORT', 3000),
       bodyLimitBytes: intFrom(env, 'API_BODY_LIMIT_BYTES', 1024 * 1024),

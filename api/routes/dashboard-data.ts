@@ -10,7 +10,6 @@ import { assertKnownFilters, periodOf, type ReportFilter } from '../reports/filt
 import { errorResponses, OneOf, Text } from '../schemas';
 
 /** Where ops open the Temporal Web UI; its workflow list takes a visibility query. */
-export const temporalUiUrl = (env: NodeJS.ProcessEnv = process.env) => (env.TEMPORAL_UI_URL || 'http://localhost:8233').replace(/\/+$/, '');
 
 /** The Temporal Web UI's workflow list filtered by a visibility query, e.g. `OrderStatus="BACKORDERED"`. */
 export function temporalWorkflowsUrl(uiUrl: string, namespace: string, query: string): string {
@@ -88,7 +87,7 @@ const OPEN_PO_STATUSES = ['SUBMITTED', 'CONFIRMED', 'PARTIALLY_RECEIVED'];
  * or CSV with `Accept: text/csv`.
  */
 export const dashboardDataRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, config }) => {
-  const uiUrl = temporalUiUrl();
+  const uiUrl = config.api.temporalUiUrl;
 
   app.get(
     '/v1/reports/order-pipeline',

@@ -8,6 +8,7 @@ import { SandboxCarrierAdapter } from '../../carriers/sandbox-adapter';
 import { buildSandboxCarrier, SandboxCarrier } from '../../carriers/sandbox/server';
 import type { TimetableName } from '../../carriers/sandbox/timetable';
 import { buildSandboxSupplier, type SandboxSupplier } from '../../suppliers/sandbox/server';
+import type { SandboxService } from '../../infra/sandbox-service';
 import { SandboxSupplierAdapter } from '../../suppliers/sandbox-adapter';
 import type { Db } from '../../db/knex';
 import { ALL_LOCATIONS, createApiKey, Role, ROLES } from '../../infra/api-keys';
@@ -97,9 +98,7 @@ export class Engine {
       stepMs: options.carrierStepMs ?? 50,
       dispatcher: { pollIntervalMs: 20, retryBaseMs: 100, retryMaxMs: 1_000 },
     });
-    await carrier.app.listen({ host: '127.0.0.1', port: 0 });
-    carrier.startDispatcher();
-    const carrierUrl = `http://127.0.0.1:${(carrier.app.server.address() as AddressInfo).port}`;
+    const carrierUrl = await listenLocally(carrier);
     config.carrier.sandboxUrl = carrierUrl;
 
     const supplier = await buildSandboxSupplier({
@@ -111,9 +110,7 @@ export class Engine {
       stepMs: options.carrierStepMs ?? 50,
       dispatcher: { pollIntervalMs: 20, retryBaseMs: 100, retryMaxMs: 1_000 },
     });
-    await supplier.app.listen({ host: '127.0.0.1', port: 0 });
-    supplier.startDispatcher();
-    const supplierUrl = `http://127.0.0.1:${(supplier.app.server.address() as AddressInfo).port}`;
+    const supplierUrl = await listenLocally(supplier);
     config.supplier.sandboxUrl = supplierUrl;
 
     const engine = new Engine(options, database, temporal, config, app, carrier, apiUrl, carrierUrl, supplier, supplierUrl);
@@ -217,4 +214,11 @@ export class Engine {
     await this.temporal.connection.close();
     await this.database.drop();
   }
+}
+
+/** A sandbox service on a free local port, sending its webhooks; answers its base URL. */
+async function listenLocally(service: SandboxService): Promise<string> {
+  await service.app.listen({ host: '127.0.0.1', port: 0 });
+  service.startDispatcher();
+  return `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
 }
