@@ -113,7 +113,9 @@ describe('npm start (dev/start.ts)', () => {
       // finished stopping (that keeps writing to the same pipe); what it ran stops cleanly.
       const stopped = await stopDev(run);
       expect(stopped.code === 0 || stopped.signal === 'SIGINT').toBe(true);
-      await eventually(() => run.output().includes('everything stopped'), 90_000, 200);
+      await eventually(() => run.output().includes('everything stopped'), 90_000, 200).catch(() => {
+        throw new Error(`no "everything stopped" within 90 s of SIGINT:\n${run.output().slice(-5000)}`);
+      });
       expect(run.output()).not.toContain('could not stop');
       for (const port of Object.values(ports)) expect(await isPortOpen(port)).toBe(false);
 
